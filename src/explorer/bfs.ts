@@ -1,0 +1,239 @@
+// Breadth-first search, level by level, so that the first violation of each
+// property is found on a shortest trace. Among several shortest traces the
+// one reported is the smallest in step-index order: the frontier of each
+// level is kept in the order of the lexicographically smallest paths (a FIFO
+// expanding steps in the model's order), and the first violation found in a
+// level wins.
+
+import { collisionProbability, fingerprint64 } from './fingerprint.js';
+import { Frontier } from './frontier.js';
+import { DEADLOCK, type Model, type Step } from './model.js';
+import { ParentLinks, type Path } from './parents.js';
+import { recheck, replay, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
+import { FingerprintSet, Insert } from './visited.js';
+
+export interface SearchOptions {
+  maxStates?: number;
+  maxDepth?: number;
+  maxSeconds?: number;
+  /** Keep going after a violation, to report every violated property. */
+  allViolations?: boolean;
+  /** Report reachable states with no enabled step (default true). */
+  checkDeadlock?: boolean;
+  /** Count transitions per step rule (default true; off in benchmarks). */
+  collectRuleCoverage?: boolean;
+  /** Bound on the fingerprint table's bytes: beyond it the run stops incomplete. */
+  maxTableBytes?: number;
+  initialTableSlots?: number;
+  onProgress?: (p: Progress) => void;
+  progressIntervalMs?: number;
+}
+
+export interface Progress {
+  states: number;
+  transitions: number;
+  depth: number;
+  queued: number;
+  seconds: number;
+}
+
+export type StopReason = 'exhausted' | 'violation' | 'max-states' | 'max-depth' | 'max-seconds' | 'table-full';
+
+export interface CoverResult {
+  id: string;
+  description: string;
+  reached: boolean;
+  /** Length of the shortest trace that reaches it. */
+  depth: number | null;
+}
+
+export interface SearchResult<S, St extends Step> {
+  model: string;
+  states: number;
+  transitions: number;
+  /** Depth of the deepest level explored (the initial states are depth 0). */
+  depth: number;
+  complete: boolean;
+  stopReason: StopReason;
+  seconds: number;
+  statesPerSecond: number;
+  tableBytes: number;
+  parentLinkBytes: number;
+  /** Fingerprint-table bytes per visited state. */
+  bytesPerState: number;
+  collision: { optimistic: number; birthday: number };
+  violations: Violation<S, St>[];
+  covers: CoverResult[];
+  /** Transitions taken per step rule (see Step.rule). */
+  rules: Record<string, number>;
+}
+
+interface Pending {
+  property: PropertyRef;
+  kind: ViolationKind;
+  message: string;
+  ordinal: number;
+  /** For transition violations: the index of the violating step. */
+  step: number;
+}
+
+export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOptions = {}): SearchResult<S, St> {
+  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
+  const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
+  const maxMs = (options.maxSeconds ?? Number.POSITIVE_INFINITY) * 1000;
+  const checkDeadlock = options.checkDeadlock ?? true;
+  const collectRules = options.collectRuleCoverage ?? true;
+  const progressMs = options.progressIntervalMs ?? 1000;
+  const start = performance.now();
+  let lastProgress = start;
+
+  const visited = new FingerprintSet({
+    ...(options.initialTableSlots !== undefined && { initialSlots: options.initialTableSlots }),
+    ...(options.maxTableBytes !== undefined && { maxBytes: options.maxTableBytes }),
+  });
+  const links = new ParentLinks();
+  const fp = new Uint32Array(2);
+  const found = new Map<string, Pending>();
+  const coverDepth: (number | null)[] = model.covers.map(() => null);
+  const rules = new Map<string, number>();
+  const invariants = model.invariants;
+  const tprops = model.transitionProperties;
+  const covers = model.covers;
+
+  let transitions = 0;
+  let depth = 0;
+  let stopReason: StopReason = 'exhausted';
+
+  const record = (p: PropertyRef, kind: ViolationKind, message: string, ordinal: number, step: number): void => {
+    if (!found.has(p.id)) found.set(p.id, { property: p, kind, message, ordinal, step });
+  };
+  const visit = (state: S, ordinal: number, d: number): void => {
+    for (const inv of invariants) {
+      if (found.has(inv.id)) continue;
+      const msg = inv.check(state);
+      if (msg !== null) record(inv, 'invariant', msg, ordinal, -1);
+    }
+    for (let c = 0; c < covers.length; c++) {
+      if (coverDepth[c] === null && covers[c]!.reached(state)) coverDepth[c] = d;
+    }
+  };
+
+  let current = new Frontier();
+  model.initStates().forEach((s, i) => {
+    const bytes = model.encode(s);
+    fingerprint64(bytes, bytes.length, fp);
+    if (visited.insert(fp[0]!, fp[1]!) !== Insert.New) return;
+    const ord = links.addRoot(i);
+    visit(s, ord, 0);
+    current.push(bytes, ord);
+  });
+
+  search: while (current.length > 0) {
+    if (found.size > 0 && !options.allViolations) {
+      stopReason = 'violation';
+      break;
+    }
+    if (depth >= maxDepth) {
+      stopReason = 'max-depth';
+      break;
+    }
+    const next = new Frontier();
+    for (let k = 0; k < current.length; k++) {
+      const ordinal = current.ordinalAt(k);
+      const state = model.decode(current.stateAt(k));
+      const steps = model.steps(state);
+      if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
+        record(DEADLOCK, 'deadlock', 'no step is enabled', ordinal, -1);
+      }
+      for (let i = 0; i < steps.length; i++) {
+        const step = steps[i]!;
+        const after = model.apply(state, step);
+        transitions++;
+        if (collectRules) {
+          const rule = step.rule ?? step.label;
+          rules.set(rule, (rules.get(rule) ?? 0) + 1);
+        }
+        for (const tp of tprops) {
+          if (found.has(tp.id)) continue;
+          const msg = tp.check(state, step, after);
+          if (msg !== null) record(tp, 'transition', msg, ordinal, i);
+        }
+        const bytes = model.encode(after);
+        fingerprint64(bytes, bytes.length, fp);
+        const ins = visited.insert(fp[0]!, fp[1]!);
+        if (ins === Insert.Seen) continue;
+        if (ins === Insert.Full) {
+          stopReason = 'table-full';
+          break search;
+        }
+        const ord = links.add(ordinal, i);
+        visit(after, ord, depth + 1);
+        next.push(bytes, ord);
+        if (links.size >= maxStates) {
+          stopReason = 'max-states';
+          break search;
+        }
+      }
+      if ((k & 255) === 0) {
+        const now = performance.now();
+        if (now - start > maxMs) {
+          stopReason = 'max-seconds';
+          break search;
+        }
+        if (options.onProgress && now - lastProgress >= progressMs) {
+          lastProgress = now;
+          options.onProgress({
+            states: links.size,
+            transitions,
+            depth,
+            queued: current.length - k + next.length,
+            seconds: (now - start) / 1000,
+          });
+        }
+      }
+    }
+    current = next;
+    if (next.length > 0) depth++;
+  }
+  if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
+
+  const seconds = (performance.now() - start) / 1000;
+  const violations = [...found.values()].map((p) => buildViolation(model, links, p));
+  const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
+  return {
+    model: model.name,
+    states: links.size,
+    transitions,
+    depth,
+    complete,
+    stopReason,
+    seconds,
+    statesPerSecond: seconds > 0 ? links.size / seconds : links.size,
+    tableBytes: visited.bytes,
+    parentLinkBytes: links.bytes,
+    bytesPerState: links.size > 0 ? visited.bytes / links.size : 0,
+    collision: collisionProbability(links.size, transitions),
+    violations,
+    covers: model.covers.map((c, i) => ({
+      id: c.id,
+      description: c.description,
+      reached: coverDepth[i] !== null,
+      depth: coverDepth[i] ?? null,
+    })),
+    rules: Object.fromEntries([...rules.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  };
+}
+
+function buildViolation<S, St extends Step>(model: Model<S, St>, links: ParentLinks, p: Pending): Violation<S, St> {
+  const base = links.path(p.ordinal);
+  const path: Path = p.step >= 0 ? { init: base.init, steps: [...base.steps, p.step] } : base;
+  const trace = replay(model, path);
+  const again = recheck(model, p.kind, p.property.id, trace);
+  if (again === null) {
+    throw new Error(
+      `internal error: the rebuilt trace for ${p.property.id} does not violate it ` +
+        '(a fingerprint collision or a non-deterministic model)',
+    );
+  }
+  return { property: p.property, kind: p.kind, message: again, path, trace };
+}

@@ -1,0 +1,52 @@
+// A FIFO of encoded states for one BFS level: the bytes of each state and its
+// ordinal (its number in the parent links), packed in growable typed arrays
+// so that a level of millions of states makes no per-state JS objects.
+
+export class Frontier {
+  private data = new Uint8Array(1 << 16);
+  private offsets = new Uint32Array(1 << 12);
+  private ordinals = new Uint32Array(1 << 12);
+  private used = 0;
+  private n = 0;
+
+  get length(): number {
+    return this.n;
+  }
+
+  get bytes(): number {
+    return this.data.byteLength + this.offsets.byteLength + this.ordinals.byteLength;
+  }
+
+  push(bytes: Uint8Array, ordinal: number): void {
+    if (this.used + bytes.length > this.data.length) {
+      let size = this.data.length * 2;
+      while (size < this.used + bytes.length) size *= 2;
+      const d = new Uint8Array(size);
+      d.set(this.data.subarray(0, this.used));
+      this.data = d;
+    }
+    if (this.n + 1 >= this.offsets.length) {
+      const o = new Uint32Array(this.offsets.length * 2);
+      o.set(this.offsets);
+      this.offsets = o;
+      const r = new Uint32Array(this.ordinals.length * 2);
+      r.set(this.ordinals);
+      this.ordinals = r;
+    }
+    this.data.set(bytes, this.used);
+    this.ordinals[this.n] = ordinal;
+    this.offsets[this.n] = this.used;
+    this.used += bytes.length;
+    this.n++;
+    this.offsets[this.n] = this.used;
+  }
+
+  /** The bytes of the i-th state (a view, valid until the next push). */
+  stateAt(i: number): Uint8Array {
+    return this.data.subarray(this.offsets[i]!, this.offsets[i + 1]!);
+  }
+
+  ordinalAt(i: number): number {
+    return this.ordinals[i]!;
+  }
+}

@@ -1,0 +1,80 @@
+// The interface between a model and the explorer. In the spirit of
+// Stateright's `Model` and TLA+'s Init/Next: a model is a value with pure
+// functions. The explorer knows nothing else about the model; in particular it
+// knows nothing of KVM.
+
+/** One enabled step of one actor. */
+export interface Step {
+  /** Stable, human-readable label, e.g. "vcpu1: sev_snp_ap_creation: write req_vmsa_gpa". */
+  readonly label: string;
+  /** The thread that takes the step ("vcpu0", "ioctl", "gmem", ...). */
+  readonly actor: string;
+  /** Free text naming what the step stands for, e.g. the kernel function. */
+  readonly source: string;
+  /**
+   * The model's name for this kind of step, independent of the actor and of
+   * the step's arguments (e.g. "sev_snp_ap_creation/write"). Used to report
+   * which kinds of step a search took, so a step that is never enabled shows.
+   */
+  readonly rule?: string;
+}
+
+/** A predicate that must hold in every reachable state. */
+export interface Invariant<S> {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  /** Returns null when the state is fine, else a one-line explanation. */
+  check(state: S): string | null;
+}
+
+/** A predicate on every transition (before, step, after). */
+export interface TransitionProperty<S, St extends Step = Step> {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  check(before: S, step: St, after: S): string | null;
+}
+
+/**
+ * A reachability goal. A complete search that never reaches a cover target
+ * fails the run: it shows the model (or the configuration) is vacuous.
+ */
+export interface Cover<S> {
+  readonly id: string;
+  readonly description: string;
+  reached(state: S): boolean;
+}
+
+export interface Model<S, St extends Step = Step> {
+  /** A short name for reports, e.g. "peterson" or "vmsa(patch1, snp, 2 vCPUs)". */
+  readonly name: string;
+  initStates(): S[];
+  /** Every enabled step, in a deterministic order. */
+  steps(state: S): readonly St[];
+  /** Pure: never mutates `state`. */
+  apply(state: S, step: St): S;
+  /** Canonical, compact bytes; equal states give equal bytes and vice versa. */
+  encode(state: S): Uint8Array;
+  decode(bytes: Uint8Array): S;
+  readonly invariants: readonly Invariant<S>[];
+  readonly transitionProperties: readonly TransitionProperty<S, St>[];
+  readonly covers: readonly Cover<S>[];
+  /**
+   * A state with no enabled step is a deadlock unless the model says it is a
+   * proper end state (e.g. the VM was destroyed). Absent: every such state is a
+   * deadlock.
+   */
+  isFinal?(state: S): boolean;
+  /** Optional: a readable rendering of a state (for traces). */
+  show?(state: S): Record<string, unknown>;
+}
+
+/** The pseudo-property reported for a reachable state with no enabled step. */
+export const DEADLOCK = {
+  id: 'DL',
+  name: 'no-deadlock',
+  description:
+    'Every reachable state that is not a proper end state has an enabled step: ' +
+    'no thread waits forever on a mutex held by a thread that cannot proceed.',
+} as const;

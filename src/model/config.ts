@@ -1,0 +1,167 @@
+// The configuration of one VMSA model instance: which kernel (variant), which
+// VM type, how many vCPUs, and which nondeterministic faults and userspace or
+// guest choices are enabled (kernel-notes §6.1). Everything is off by default,
+// so a small configuration stays small. Validated once, at the edge.
+
+export const VARIANTS = ['upstream-base', 'patch1', 'upstream-7.3'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export const VARIANT_DESCRIPTIONS: Record<Variant, string> = {
+  'upstream-base':
+    'sev.c before "[PATCH 1/4] kvm: svm: Streamline VMSA setting for VCPUs": svm->sev_es.vmsa, ' +
+    'snp_vmsa_gpa, snp_has_guest_vmsa (kernel-notes §2.1)',
+  patch1:
+    'patch 1/4 as posted (11 Jun 2026): enum vmsa_state {NONE, SHARED, PRIVATE, GUEST}, req_vmsa_gpa, ' +
+    'sev_es_vcpu_free_vmsa(), sev_es_vmsa_pa() (kernel-notes §2.2)',
+  'upstream-7.3':
+    "upstream with Sean Christopherson's June-2026 VMSA fixes: __sev_snp_reload_vmsa(), " +
+    'snp_pending_vmsa_gpa, snp_guest_vmsa_gpa, KVM_REQ_VMSA_PAGE_RELOAD (kernel-notes §2.3)',
+};
+
+export type VmType = 'es' | 'snp';
+
+export interface Knobs {
+  // Nondeterministic faults.
+  /** LAUNCH_UPDATE_VMSA / SNP_LAUNCH_UPDATE may fail (bad sev_fd, firmware error, -EINTR). */
+  fwLaunchFail: boolean;
+  /** rmp_make_private() in the SNP launch path may fail. SNP only. */
+  rmpMakePrivateFail: boolean;
+  /** rmp_make_shared() may fail (besides the deterministic in-use / immutable failures). SNP only. */
+  rmpMakeSharedFail: boolean;
+  /** SNP_PAGE_RECLAIM may fail. SNP only. */
+  reclaimFail: boolean;
+  /** kvm_gmem_get_pfn() may fail (-EFAULT, -EHWPOISON). SNP only. */
+  gmemGetPfnFail: boolean;
+  /** The guest may name a GPA with no memslot in AP_CREATE. SNP only. */
+  noMemslot: boolean;
+  // Userspace choices.
+  /** ES: KVM_SEV_LAUNCH_UPDATE_VMSA may be issued before KVM_SEV_LAUNCH_START (sev->fd unset). ES only. */
+  launchBeforeStart: boolean;
+  /** The launch ioctl may be issued again after it failed. */
+  launchRetry: boolean;
+  /** KVM_RUN may be issued before the launch succeeded. */
+  runBeforeLaunch: boolean;
+  /** KVM_SET_MP_STATE(RUNNABLE) on any vCPU. */
+  forceRunnable: boolean;
+  /** An INIT (IPI or userspace) may be latched; accepted by KVM_RUN or KVM_GET_MP_STATE. */
+  injectInit: boolean;
+  /** fallocate(PUNCH_HOLE) on the guest_memfd page backing a guest VMSA. SNP only. */
+  punchHole: boolean;
+  /**
+   * The guest had its VMSA page mapped in the NPT, so kvm_gmem_invalidate_begin()
+   * zaps an SPTE and kvm_flush_remote_tlbs() waits until every vCPU has left
+   * guest mode before the folio is freed. Off: the kick is asynchronous
+   * (kernel-notes open question 6). SNP only.
+   */
+  punchFlushWaits: boolean;
+  /** dump_vmcb() after a failed VMRUN (dump_invalid_vmcb=1): sev_decrypt_vmsa(). */
+  dumpOnFail: boolean;
+  // Guest choices (SNP GHCB AP creation; kernel-notes §7 for why each one).
+  /** How many AP-creation VMGEXITs the guest may issue in total. */
+  maxApRequests: number;
+  /** AP_CREATE_ON_INIT (no kick; consumed at the next reset). */
+  allowOnInit: boolean;
+  /** AP_DESTROY. */
+  allowDestroy: boolean;
+  /** A vCPU may target itself (COCONUT's trustlet loop, launch_fw() on the BSP). */
+  allowSelfTarget: boolean;
+  /** An invalid AP-creation request (bad RAX/VMPL, 2M-aligned gpa): rejected, target untouched. */
+  badRequest: boolean;
+  /** Guest RMPADJUST(VMSA=1) of a freshly populated gmem page. */
+  guestRmpadjust: boolean;
+  // Bounds.
+  maxPunches: number;
+  maxInits: number;
+}
+
+export interface VmsaConfig {
+  variant: Variant;
+  vm: VmType;
+  /** 1..3; vCPU 0 is the BSP. */
+  vcpus: number;
+  /** Guest frame numbers usable as guest VMSAs (1..2). */
+  gfns: number;
+  knobs: Knobs;
+}
+
+export const DEFAULT_KNOBS: Knobs = {
+  fwLaunchFail: false,
+  rmpMakePrivateFail: false,
+  rmpMakeSharedFail: false,
+  reclaimFail: false,
+  gmemGetPfnFail: false,
+  noMemslot: false,
+  launchBeforeStart: false,
+  launchRetry: false,
+  runBeforeLaunch: false,
+  forceRunnable: false,
+  injectInit: false,
+  punchHole: false,
+  punchFlushWaits: false,
+  dumpOnFail: false,
+  maxApRequests: 0,
+  allowOnInit: false,
+  allowDestroy: false,
+  allowSelfTarget: false,
+  badRequest: false,
+  guestRmpadjust: false,
+  maxPunches: 1,
+  maxInits: 1,
+};
+
+export const KNOB_NAMES = Object.keys(DEFAULT_KNOBS) as (keyof Knobs)[];
+
+/** Knobs that only mean something for SEV-SNP guests. */
+const SNP_ONLY: readonly (keyof Knobs)[] = [
+  'rmpMakePrivateFail',
+  'rmpMakeSharedFail',
+  'reclaimFail',
+  'gmemGetPfnFail',
+  'noMemslot',
+  'punchHole',
+  'punchFlushWaits',
+  'allowOnInit',
+  'allowDestroy',
+  'allowSelfTarget',
+  'badRequest',
+  'guestRmpadjust',
+];
+const ES_ONLY: readonly (keyof Knobs)[] = ['launchBeforeStart'];
+
+export class ConfigError extends Error {}
+
+/** Throws ConfigError with a one-line message naming what is wrong. */
+export function validateConfig(c: VmsaConfig): VmsaConfig {
+  if (!VARIANTS.includes(c.variant)) {
+    throw new ConfigError(`unknown variant "${c.variant}" (expected one of: ${VARIANTS.join(', ')})`);
+  }
+  if (c.vm !== 'es' && c.vm !== 'snp') throw new ConfigError(`unknown VM type "${c.vm}" (expected es or snp)`);
+  if (!Number.isInteger(c.vcpus) || c.vcpus < 1 || c.vcpus > 3) {
+    throw new ConfigError(`--vcpus must be 1, 2 or 3 (got ${c.vcpus})`);
+  }
+  if (!Number.isInteger(c.gfns) || c.gfns < 1 || c.gfns > 2) {
+    throw new ConfigError(`gfns must be 1 or 2 (got ${c.gfns})`);
+  }
+  for (const [name, value] of Object.entries(c.knobs)) {
+    if (!(name in DEFAULT_KNOBS)) throw new ConfigError(`unknown knob "${name}" (see: vmsa-check list knobs)`);
+    const expected = typeof DEFAULT_KNOBS[name as keyof Knobs];
+    if (typeof value !== expected) throw new ConfigError(`knob ${name} must be a ${expected} (got ${JSON.stringify(value)})`);
+    if (expected === 'number' && (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 4)) {
+      throw new ConfigError(`knob ${name} must be an integer from 0 to 4 (got ${value})`);
+    }
+  }
+  const k = c.knobs;
+  const on = (n: keyof Knobs): boolean => k[n] !== false && k[n] !== 0 && k[n] !== DEFAULT_KNOBS[n];
+  if (c.vm === 'es') {
+    const bad = SNP_ONLY.filter(on);
+    if (bad.length > 0) throw new ConfigError(`knob ${bad[0]} applies to SEV-SNP guests only (got --vm es)`);
+    if (k.maxApRequests > 0) throw new ConfigError('knob maxApRequests applies to SEV-SNP guests only (got --vm es)');
+  } else {
+    const bad = ES_ONLY.filter(on);
+    if (bad.length > 0) throw new ConfigError(`knob ${bad[0]} applies to SEV-ES guests only (got --vm snp)`);
+  }
+  if (k.allowSelfTarget === false && c.vcpus === 1 && k.maxApRequests > 0) {
+    throw new ConfigError('maxApRequests > 0 with one vCPU needs allowSelfTarget (no other vCPU to target)');
+  }
+  return c;
+}

@@ -1,0 +1,96 @@
+// A draft of one transition: it starts from an immutable World, collects the
+// field updates of one atomic step and the events the properties look at,
+// and yields the next World. Each step builds its own draft, so transitions
+// stay pure functions of (state, step).
+
+import type { ProtectedField, VmsaEvent } from './events.js';
+import { Alloc, Rmp, type FrameFields, type VcpuFields, type World, type WorldFields } from './state.js';
+
+/** The vCPU fields whose writes S6 checks, and the field class each belongs to. */
+const PROTECTED: Partial<Record<keyof VcpuFields, ProtectedField>> = {
+  upPendingGpa: 'pending_gpa',
+  reqGpa: 'pending_gpa',
+  waiting: 'waiting',
+  upVmsa: 'vmsa_state',
+  upHasGuestVmsa: 'vmsa_state',
+  vmsaKind: 'vmsa_state',
+  vmsaPage: 'vmsa_state',
+  vmsaGpa: 'vmsa_state',
+  vmsaPa: 'vmsa_pa',
+  prot: 'guest_state_protected',
+};
+
+export class Draft {
+  readonly events: VmsaEvent[] = [];
+
+  constructor(public w: World) {}
+
+  vcpu(v: number) {
+    return this.w.vcpus.get(v)!;
+  }
+
+  frame(f: number) {
+    return this.w.frames.get(f)!;
+  }
+
+  set(fields: Partial<WorldFields>): this {
+    this.w = this.w.merge(fields);
+    return this;
+  }
+
+  setVcpu(v: number, fields: Partial<VcpuFields>): this {
+    for (const key of Object.keys(fields) as (keyof VcpuFields)[]) {
+      const field = PROTECTED[key];
+      if (field !== undefined) this.access('write', field, v);
+    }
+    this.w = this.w.set('vcpus', this.w.vcpus.update(v, (c) => c!.merge(fields)));
+    return this;
+  }
+
+  /** Records a read of a lock-protected field (S6 checks the lock was held). */
+  read(field: ProtectedField, v: number): this {
+    this.access('read', field, v);
+    return this;
+  }
+
+  private access(e: 'read' | 'write', field: ProtectedField, v: number): void {
+    this.events.push({ e, field, vcpu: v, vcpuMutex: this.w.vcpuMutex.get(v)!, vmsaMutex: this.w.vmsaMutex.get(v)! });
+  }
+
+  setFrame(f: number, fields: Partial<FrameFields>): this {
+    this.w = this.w.set('frames', this.w.frames.update(f, (p) => p!.merge(fields)));
+    return this;
+  }
+
+  emit(event: VmsaEvent): this {
+    this.events.push(event);
+    return this;
+  }
+
+  /** __free_page(): returns the frame to the allocator (S1/S2/S3 look at the event). */
+  free(f: number): this {
+    const p = this.frame(f);
+    this.events.push({ e: 'free', frame: f, alloc: p.alloc, rmp: p.rmp, leaks: p.leaks });
+    return this.setFrame(f, { alloc: Alloc.FREE, owner: -1, enc: false, inUseBy: -1 });
+  }
+
+  /** snp_leak_pages(): the frame goes on snp_leaked_pages_list for good. */
+  leak(f: number): this {
+    const p = this.frame(f);
+    this.events.push({ e: 'leak', frame: f, alloc: p.alloc });
+    return this.setFrame(f, { alloc: Alloc.LEAKED, leaks: p.leaks + 1 });
+  }
+
+  /** The page allocator: the lowest FREE frame, or -1 (-ENOMEM). */
+  allocate(alloc: number, owner: number, rmp: number = Rmp.HV): number {
+    const f = this.w.frames.findIndex((p) => p.alloc === Alloc.FREE);
+    if (f < 0) return -1;
+    this.setFrame(f, { alloc, owner, rmp, enc: false, inUseBy: -1 });
+    return f;
+  }
+
+  setLock(kind: 'vcpuMutex' | 'vmsaMutex', index: number, holder: number): this {
+    this.w = this.w.set(kind, this.w[kind].set(index, holder));
+    return this;
+  }
+}

@@ -1,0 +1,47 @@
+// A step of the VMSA model: the explorer's Step plus its precomputed
+// successor and the events the transition properties look at.
+
+import type { Step } from '../explorer/model.js';
+import { outcomes, type Choose } from './choice.js';
+import { Draft } from './draft.js';
+import type { VmsaEvent } from './events.js';
+import type { World } from './state.js';
+
+export interface VmsaStep extends Step {
+  readonly rule: string;
+  /** vCPU id, or -1 for the ioctl, gmem and destroy threads. */
+  readonly actorId: number;
+  readonly next: World;
+  readonly events: readonly VmsaEvent[];
+}
+
+export interface StepSpec {
+  actor: string;
+  actorId: number;
+  /** Stable name of the kind of step (coverage, S11). */
+  rule: string;
+  /** What happens, in kernel terms. */
+  what: string;
+  /** The kernel function(s) the step stands for. */
+  source: string;
+}
+
+/** Builds one step per reachable fault outcome of `run`. */
+export function buildSteps(out: VmsaStep[], w: World, spec: StepSpec, run: (d: Draft, choose: Choose) => void): void {
+  for (const o of outcomes((choose) => {
+    const d = new Draft(w);
+    run(d, choose);
+    return d;
+  })) {
+    const faults = o.faults.length > 0 ? ` [${o.faults.join('; ')}]` : '';
+    out.push({
+      label: `${spec.actor}: ${spec.what}${faults}`,
+      actor: spec.actor,
+      actorId: spec.actorId,
+      rule: spec.rule,
+      source: spec.source,
+      next: o.result.w,
+      events: o.result.events,
+    });
+  }
+}

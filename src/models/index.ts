@@ -1,0 +1,93 @@
+// The small test models, by name, and the parser of a model spec such as
+// "counters:3,2" or "mailbox:2,8" (used by tests, benchmarks and the CLI).
+
+import type { Model, Step } from '../explorer/model.js';
+import { brokenLockModel } from './broken-lock.js';
+import { countersModel } from './counters.js';
+import { mailboxModel } from './mailbox.js';
+import { petersonModel } from './peterson.js';
+
+/** A bad model spec; the message is one line, fit for a usage error (exit 2). */
+export class ModelSpecError extends Error {
+  override name = 'ModelSpecError';
+}
+
+// Models of different state types in one registry: the state is opaque here
+// (Model's methods are bivariant in it, so every model is assignable).
+export type AnyModel = Model<unknown, Step>;
+
+interface Param {
+  name: string;
+  min: number;
+  max: number;
+  default: number;
+}
+
+interface Entry {
+  description: string;
+  params: Param[];
+  make(args: number[]): AnyModel;
+}
+
+export const testModels: Readonly<Record<string, Entry>> = {
+  counters: {
+    description: 'K independent counters 0..M: (M+1)^K states, K*M*(M+1)^(K-1) transitions',
+    // One byte per counter; K bounded so that a typo does not ask for 10^30 states.
+    params: [
+      { name: 'K', min: 1, max: 12, default: 3 },
+      { name: 'M', min: 1, max: 255, default: 2 },
+    ],
+    make: ([k, m]) => countersModel(k!, m!),
+  },
+  peterson: {
+    description: "Peterson's mutual exclusion for two processes (invariant mutex holds)",
+    params: [],
+    make: () => petersonModel,
+  },
+  'broken-lock': {
+    description: 'check-then-set lock of two processes (invariant mutex is violated)',
+    params: [],
+    make: () => brokenLockModel,
+  },
+  mailbox: {
+    description: 'the mailbox benchmark of shared/bench/mailbox with N vCPUs and G pages',
+    // The ranges of mailbox.pml, so that every size can be compared with SPIN.
+    params: [
+      { name: 'N', min: 2, max: 4, default: 2 },
+      { name: 'G', min: 1, max: 10, default: 2 },
+    ],
+    make: ([n, g]) => mailboxModel(n!, g!),
+  },
+};
+
+function usage(name: string, e: Entry): string {
+  return e.params.length === 0 ? name : `${name}:${e.params.map((p) => p.name).join(',')}`;
+}
+
+export function resolveModel(spec: string): AnyModel {
+  const colon = spec.indexOf(':');
+  const name = (colon < 0 ? spec : spec.slice(0, colon)).trim();
+  const entry = Object.hasOwn(testModels, name) ? testModels[name] : undefined;
+  if (entry === undefined) {
+    throw new ModelSpecError(`unknown model "${name}" (known: ${Object.keys(testModels).join(', ')})`);
+  }
+  if (colon < 0) return entry.make(entry.params.map((p) => p.default));
+  const raw = spec.slice(colon + 1).split(',').map((a) => a.trim());
+  if (raw.length !== entry.params.length) {
+    throw new ModelSpecError(
+      `model "${name}" takes ${entry.params.length} parameter(s), got ${raw.length} in "${spec}" (usage: ${usage(name, entry)})`,
+    );
+  }
+  const args = raw.map((a, i) => {
+    const p = entry.params[i]!;
+    if (!/^[0-9]+$/.test(a)) throw new ModelSpecError(`model "${name}": ${p.name} must be an integer, got "${a}"`);
+    const v = Number(a);
+    if (v < p.min || v > p.max) throw new ModelSpecError(`model "${name}": ${p.name} must be in ${p.min}..${p.max}, got ${v}`);
+    return v;
+  });
+  return entry.make(args);
+}
+
+export function listTestModels(): { name: string; description: string }[] {
+  return Object.entries(testModels).map(([name, e]) => ({ name: usage(name, e), description: e.description }));
+}
