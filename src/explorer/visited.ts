@@ -34,7 +34,7 @@ export class FingerprintSet {
   private readonly maxBytes: number;
 
   constructor(options: VisitedOptions = {}) {
-    const slots = powerOfTwoAtLeast(options.initialSlots ?? 1 << 16);
+    const slots = powerOfTwoAtLeast(options.initialSlots ?? 1 << 12);
     this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     this.slots = new Uint32Array(slots * 2);
     this.mask = slots - 1;

@@ -22,6 +22,8 @@ const PROTECTED: Partial<Record<keyof VcpuFields, ProtectedField>> = {
 
 export class Draft {
   readonly events: VmsaEvent[] = [];
+  /** What happened, for the step's label ("fails: -EBADF", "lookup: frame 2"). */
+  readonly notes: string[] = [];
 
   constructor(public w: World) {}
 
@@ -59,6 +61,11 @@ export class Draft {
 
   setFrame(f: number, fields: Partial<FrameFields>): this {
     this.w = this.w.set('frames', this.w.frames.update(f, (p) => p!.merge(fields)));
+    return this;
+  }
+
+  note(text: string): this {
+    this.notes.push(text);
     return this;
   }
 

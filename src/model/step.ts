@@ -34,8 +34,9 @@ export function buildSteps(out: VmsaStep[], w: World, spec: StepSpec, run: (d: D
     return d;
   })) {
     const faults = o.faults.length > 0 ? ` [${o.faults.join('; ')}]` : '';
+    const notes = o.result.notes.length > 0 ? ` => ${o.result.notes.join('; ')}` : '';
     out.push({
-      label: `${spec.actor}: ${spec.what}${faults}`,
+      label: `${spec.actor}: ${spec.what}${faults}${notes}`,
       actor: spec.actor,
       actorId: spec.actorId,
       rule: spec.rule,

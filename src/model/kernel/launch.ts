@@ -18,10 +18,14 @@ export type LoopResult = 'next' | 'stop';
  */
 function sevEsSyncVmsa(d: Draft, ctx: Ctx, i: number): LoopResult {
   const c = d.vcpu(i);
-  if (c.prot) return 'stop';
+  if (c.prot) {
+    d.note('-EINVAL: guest_state_protected');
+    return 'stop';
+  }
   const save = kvmVmsaRef(ctx, c);
   d.emit({ e: 'sync_vmsa', vcpu: i, frame: save });
   if (save === NO_FRAME) {
+    d.note('memcpy() to a NULL VMSA: oops');
     d.set({ oops: true });
     return 'stop';
   }
@@ -33,7 +37,9 @@ export function sevLaunchUpdateVmsa(d: Draft, ctx: Ctx, i: number, choose: Choos
   if (sevEsSyncVmsa(d, ctx, i) === 'stop') return 'stop';
   // sev_issue_cmd(SEV_CMD_LAUNCH_UPDATE_VMSA): -EBADF / bad handle before
   // LAUNCH_START set sev->fd and the handle; otherwise the firmware may fail.
-  const fwFails = d.w.phase !== Phase.STARTED || choose('LAUNCH_UPDATE_VMSA fails', ctx.k.fwLaunchFail);
+  const notStarted = d.w.phase !== Phase.STARTED;
+  if (notStarted) d.note('-EBADF: no LAUNCH_START yet (sev->fd unset)');
+  const fwFails = notStarted || choose('LAUNCH_UPDATE_VMSA fails', ctx.k.fwLaunchFail);
   const c = d.vcpu(i);
   if (fwFails) {
     // Upstream: `return ret`, the page is kept and a retry works.

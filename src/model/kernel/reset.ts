@@ -11,6 +11,7 @@ import type { Draft } from '../draft.js';
 import { Gpa, Holder, Mp, NO_FRAME, Pc, ResetOrigin, VCPU_LOCALS_CLEAR, VmsaKind } from '../state.js';
 import { isPatch1, sevEsVcpuFreeVmsa } from './kvm-vmsa.js';
 import { kvmGmemGetPfn } from './mm.js';
+import { showFrame, showGpa } from '../show.js';
 
 const releaseOwnVmsaMutex = (d: Draft, v: number): void => {
   d.setLock('vmsaMutex', v, Holder.NONE);
@@ -33,6 +34,7 @@ export function snpInitProtectedLookup(d: Draft, ctx: Ctx, v: number, choose: Ch
   const c = d.vcpu(v);
   const gpa = isPatch1(ctx) ? c.reqGpa : c.upPendingGpa;
   d.emit({ e: 'consume', vcpu: v, gpa, lastWritten: c.ghostLastWritten });
+  d.note(`consumes ${showGpa(gpa)}`);
   d.setVcpu(v, { ghostDestroyed: gpa === Gpa.INVALID });
 
   if (isPatch1(ctx)) {
@@ -57,6 +59,7 @@ export function snpInitProtectedLookup(d: Draft, ctx: Ctx, v: number, choose: Ch
     }
   }
   const pfn = kvmGmemGetPfn(d, ctx, gpa, choose);
+  d.note(`lookup: ${pfn === NO_FRAME ? 'fails' : showFrame(pfn)}`);
   d.setVcpu(v, { pc: Pc.SNP_INSTALL, lGpa: gpa, lPfn: pfn, lStale: false });
 }
 
@@ -105,6 +108,7 @@ export function sevEsInitVmcb(d: Draft, ctx: Ctx, v: number, choose: Choose): vo
   switch (c.vmsaKind) {
     case VmsaKind.GUEST: {
       const pfn = kvmGmemGetPfn(d, ctx, c.vmsaGpa, choose);
+      d.note(`sev_es_vmsa_pa() looks up ${showGpa(c.vmsaGpa)} again: ${pfn === NO_FRAME ? 'fails' : showFrame(pfn)}`);
       d.setVcpu(v, { pc: Pc.ES_INSTALL, lPfn: pfn });
       return;
     }

@@ -8,6 +8,7 @@ import type { Draft } from '../draft.js';
 import { Alloc, Holder, NO_FRAME, Pc, Rmp, VCPU_LOCALS_CLEAR } from '../state.js';
 import { isPatch1, kvmVmsaRef } from './kvm-vmsa.js';
 import { snpPageReclaim } from './mm.js';
+import { showFrame } from '../show.js';
 
 /** Leave KVM_RUN: back to userspace, vcpu->mutex dropped. */
 export function returnToUserspace(d: Draft, v: number): void {
@@ -27,6 +28,7 @@ export function returnToUserspace(d: Draft, v: number): void {
 export function preSevRunAndVmrun(d: Draft, ctx: Ctx, v: number): void {
   const pa = d.vcpu(v).vmsaPa;
   if (pa === NO_FRAME) {
+    d.note('vmsa_pa is INVALID_PAGE: KVM_EXIT_FAIL_ENTRY');
     returnToUserspace(d, v);
     return;
   }
@@ -34,14 +36,15 @@ export function preSevRunAndVmrun(d: Draft, ctx: Ctx, v: number): void {
   const p = d.frame(pa);
   const entered = ctx.snp ? p.rmp === Rmp.VMSA && p.inUseBy < 0 : p.enc && p.inUseBy < 0;
   if (entered) {
+    d.note(`guest runs on ${showFrame(pa)}`);
     d.setFrame(pa, { inUseBy: v });
     d.setVcpu(v, { pc: Pc.GUEST });
     d.emit({ e: 'guest_entry', vcpu: v });
-  } else if (ctx.k.dumpOnFail) {
-    d.setVcpu(v, { pc: Pc.FAILED_ENTRY }); // VMEXIT_INVALID -> SVM_EXIT_ERR -> dump_vmcb()
-  } else {
-    returnToUserspace(d, v);
+    return;
   }
+  d.note(`VMRUN on ${showFrame(pa)} fails: VMEXIT_INVALID, KVM_EXIT_FAIL_ENTRY`);
+  if (ctx.k.dumpOnFail) d.setVcpu(v, { pc: Pc.FAILED_ENTRY }); // SVM_EXIT_ERR -> dump_vmcb()
+  else returnToUserspace(d, v);
 }
 
 /** #VMEXIT: the CPU leaves guest mode; the VMSA page is no longer in use. */

@@ -1,0 +1,56 @@
+// `vmsa-check default` (what `npm start` runs): every preset of the default
+// set against every variant, a verdict table (preset x variant: holds, the
+// violated property ids, or incomplete), and the traces under reports/.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VARIANTS } from '../model/config.js';
+import { DEFAULT_SET } from '../model/presets.js';
+import { pad } from '../report/wrap.js';
+import { EXIT } from './errors.js';
+import { prepareOutDir, runTarget, type RunSummary } from './run.js';
+import { resolveTarget } from './target.js';
+
+export function verdictOf(s: RunSummary): string {
+  if (s.violations.length > 0) {
+    const ids = s.violations.map((v) => v.property).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    return ids.join(' ');
+  }
+  if (!s.complete) return 'incomplete';
+  if (s.coverage.unreachedCovers.length > 0) return 'vacuous';
+  return 'holds';
+}
+
+export function verdictTable(presets: readonly string[], runs: Map<string, RunSummary>): string {
+  const first = Math.max(6, ...presets.map((p) => p.length)) + 2;
+  const cell = (p: string, v: string): string => {
+    const s = runs.get(`${p}/${v}`)!;
+    return `${verdictOf(s)} (${s.states})`;
+  };
+  const width = Math.max(...VARIANTS.map((v) => v.length), ...presets.flatMap((p) => VARIANTS.map((v) => cell(p, v).length))) + 2;
+  const lines = [pad('preset', first) + VARIANTS.map((v) => pad(v, width)).join('')];
+  for (const p of presets) lines.push(pad(p, first) + VARIANTS.map((v) => pad(cell(p, v), width)).join('').trimEnd());
+  return lines.join('\n');
+}
+
+export function runMatrix(out: string, quiet: boolean): number {
+  prepareOutDir(out);
+  const runs = new Map<string, RunSummary>();
+  let worst: number = EXIT.HOLDS;
+  for (const preset of DEFAULT_SET) {
+    for (const variant of VARIANTS) {
+      const s = runTarget(resolveTarget({ preset, variant }), { allViolations: true }, out);
+      runs.set(`${preset}/${variant}`, s);
+      if (!s.complete) worst = EXIT.INCOMPLETE;
+      if (!quiet) process.stderr.write(`${preset} x ${variant}: ${verdictOf(s)}, ${s.states} states, ${s.seconds.toFixed(1)} s\n`);
+    }
+  }
+  const table = verdictTable(DEFAULT_SET, runs);
+  const text =
+    `vmsa-check: every preset against every variant (cells: violated property ids, or holds; states in parentheses)\n\n${table}\n\n` +
+    `Traces: ${out}/<preset>-<variant>-<property>.txt (email) and .itf.json (ITF); summaries: *.summary.json\n`;
+  writeFileSync(join(out, 'default.txt'), text);
+  writeFileSync(join(out, 'default.json'), `${JSON.stringify([...runs.values()], null, 2)}\n`);
+  process.stdout.write(text);
+  return worst;
+}

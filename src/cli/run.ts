@@ -1,0 +1,111 @@
+// Runs one target: search, then write its counterexamples (plain text and
+// ITF) and a JSON summary under the output folder.
+
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bfs, type SearchOptions, type SearchResult } from '../explorer/bfs.js';
+import type { Step } from '../explorer/model.js';
+import { toItf } from '../report/itf.js';
+import { renderTextTrace } from '../report/text.js';
+import { EXIT, UsageError } from './errors.js';
+import { buildModel, describeTarget, reproduceCommand, type Target } from './target.js';
+import { TOOL, VERSION } from './version.js';
+
+export interface ViolationSummary {
+  property: string;
+  name: string;
+  kind: string;
+  message: string;
+  traceLength: number;
+  files: { text: string; itf: string };
+}
+
+export interface RunSummary {
+  tool: string;
+  version: string;
+  target: string;
+  model: string;
+  variant: string | null;
+  vm: string | null;
+  vcpus: number | null;
+  preset: string | null;
+  configuration: string;
+  command: string;
+  states: number;
+  transitions: number;
+  depth: number;
+  complete: boolean;
+  stopReason: string;
+  seconds: number;
+  statesPerSecond: number;
+  bytesPerState: number;
+  collisionProbability: { optimistic: number; birthday: number };
+  violations: ViolationSummary[];
+  coverage: { covers: SearchResult<unknown, Step>['covers']; unreachedCovers: string[]; rules: Record<string, number> };
+  exitCode: number;
+}
+
+/** Creates the output folder and checks it is writable (exit 2 otherwise). */
+export function prepareOutDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`output folder ${dir} is not writable: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+export function exitCodeOf(r: SearchResult<unknown, Step>): number {
+  if (r.violations.length > 0) return EXIT.VIOLATED;
+  if (!r.complete) return EXIT.INCOMPLETE;
+  if (r.covers.some((c) => !c.reached)) return EXIT.VIOLATED; // a vacuous model must not pass
+  return EXIT.HOLDS;
+}
+
+export function runTarget(target: Target, options: SearchOptions, outDir: string | null): RunSummary {
+  const model = buildModel(target);
+  const r = bfs(model, options);
+  const command = reproduceCommand(target);
+  const configuration = describeTarget(target);
+  const violations: ViolationSummary[] = r.violations.map((v) => {
+    const base = `${target.label}-${v.property.id}`;
+    const files = { text: outDir ? join(outDir, `${base}.txt`) : '', itf: outDir ? join(outDir, `${base}.itf.json`) : '' };
+    if (outDir) {
+      writeFileSync(files.text, renderTextTrace(model, v, { tool: TOOL, configuration, command }));
+      const itf = toItf(model, v, {
+        tool: TOOL,
+        version: VERSION,
+        target: target.kind === 'vmsa' ? { model: 'vmsa', config: target.config, preset: target.preset } : { model: target.spec },
+        description: configuration,
+      });
+      writeFileSync(files.itf, `${JSON.stringify(itf, null, 1)}\n`);
+    }
+    return { property: v.property.id, name: v.property.name, kind: v.kind, message: v.message, traceLength: v.trace.length - 1, files };
+  });
+  const summary: RunSummary = {
+    tool: TOOL,
+    version: VERSION,
+    target: target.label,
+    model: r.model,
+    variant: target.kind === 'vmsa' ? target.config.variant : null,
+    vm: target.kind === 'vmsa' ? target.config.vm : null,
+    vcpus: target.kind === 'vmsa' ? target.config.vcpus : null,
+    preset: target.kind === 'vmsa' ? target.preset : null,
+    configuration,
+    command,
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    complete: r.complete,
+    stopReason: r.stopReason,
+    seconds: Number(r.seconds.toFixed(3)),
+    statesPerSecond: Math.round(r.statesPerSecond),
+    bytesPerState: Number(r.bytesPerState.toFixed(2)),
+    collisionProbability: r.collision,
+    violations,
+    coverage: { covers: r.covers, unreachedCovers: r.covers.filter((c) => !c.reached).map((c) => c.id), rules: r.rules },
+    exitCode: exitCodeOf(r),
+  };
+  if (outDir) writeFileSync(join(outDir, `${target.label}.summary.json`), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}

@@ -1,0 +1,75 @@
+// The counterexample as plain text fit for an email reply to a patch: at
+// most 72 columns, one column per thread in the style kernel commit
+// messages use for races, each step naming the kernel function, the locks
+// its thread holds afterwards, and only what changed.
+
+import type { Model, Step } from '../explorer/model.js';
+import type { Violation } from '../explorer/trace.js';
+import { diff, flatten, type Flat } from './flatten.js';
+import { pad, wrap } from './wrap.js';
+
+export const TEXT_WIDTH = 72;
+
+export interface TraceHeader {
+  /** e.g. "variant patch1, SEV-ES, 1 vCPU, preset d1-es-launch-retry" */
+  configuration: string;
+  /** The command that reproduces the trace. */
+  command: string;
+  tool: string;
+}
+
+/** Locks a thread holds: show() fields whose name ends in "mutex" and whose value is the actor. */
+function locksHeld(flat: Flat, actor: string): string[] {
+  const held: string[] = [];
+  for (const [k, v] of flat) if (/mutex$/.test(k) && v === actor) held.push(k);
+  return held;
+}
+
+export function renderTextTrace<S, St extends Step>(model: Model<S, St>, v: Violation<S, St>, header: TraceHeader): string {
+  const out: string[] = [];
+  const w = TEXT_WIDTH;
+  const title = `${v.property.id} ${v.property.name} violated`;
+  out.push(...wrap(`${header.tool}: ${title}`, w));
+  out.push(...wrap(v.property.description, w - 2).map((l) => `  ${l}`));
+  out.push('');
+  out.push(...wrap(`Configuration: ${header.configuration}`, w));
+  out.push(...wrap(`Reproduce: ${header.command}`, w));
+  out.push(...wrap(`Shortest trace: ${v.trace.length - 1} step${v.trace.length === 2 ? '' : 's'}. ${v.message}.`, w));
+  out.push('');
+
+  const show = (s: S): Flat => flatten(model.show ? model.show(s) : {});
+  const actors: string[] = [];
+  for (const e of v.trace) if (e.step && !actors.includes(e.step.actor)) actors.push(e.step.actor);
+  // Each thread's steps start at its own column, as in the race diagrams of
+  // kernel commit messages; a step's text may run on to the right margin.
+  const stride = actors.length > 1 ? Math.min(16, Math.floor(36 / (actors.length - 1))) : 0;
+  const column = (actor: string): number => stride * actors.indexOf(actor);
+  out.push(`    ${actors.reduce((line, a) => pad(line, column(a)) + a, '')}`);
+  out.push(`    ${actors.reduce((line, a) => pad(line, column(a)) + '-'.repeat(a.length), '')}`);
+  let prev = show(v.trace[0]!.state);
+  v.trace.slice(1).forEach((entry, i) => {
+    const step = entry.step!;
+    const now = show(entry.state);
+    const what = step.label.startsWith(`${step.actor}: `) ? step.label.slice(step.actor.length + 2) : step.label;
+    const indent = ' '.repeat(column(step.actor));
+    wrap(what, w - 4 - indent.length).forEach((l, k) => out.push(`${k === 0 ? pad(String(i + 1), 4) : '    '}${indent}${l}`.trimEnd()));
+    const held = locksHeld(now, step.actor);
+    const notes = [...diff(prev, now).filter((d) => !/mutex:/.test(d)), ...(held.length > 0 ? [`holds: ${held.join(', ')}`] : [])];
+    for (const n of notes) out.push(...wrap(n, w - 10 - indent.length).map((l, k) => `${indent}${k === 0 ? '      | ' : '      |   '}${l}`));
+    prev = now;
+  });
+  out.push('');
+  out.push(...wrap(`Violated after step ${v.trace.length - 1}: ${v.message}.`, w));
+  const touched = new Set<string>();
+  let before = show(v.trace[0]!.state);
+  for (const e of v.trace.slice(1)) {
+    const after = show(e.state);
+    for (const [k, val] of after) if (before.get(k) !== val && !/mutex$/.test(k)) touched.add(k);
+    before = after;
+  }
+  if (touched.size > 0) {
+    out.push('', 'Final state (the fields this trace changed):');
+    for (const k of [...touched].sort()) out.push(...wrap(`${k} = ${prev.get(k) ?? '-'}`, w - 2).map((l) => `  ${l}`));
+  }
+  return `${out.join('\n')}\n`;
+}
