@@ -51,7 +51,11 @@ export interface SearchResult<S, St extends Step> {
   model: string;
   states: number;
   transitions: number;
-  /** Depth of the deepest level explored (the initial states are depth 0). */
+  /**
+   * Depth of the level being expanded when the search ended (the initial
+   * states are depth 0). On an early stop (a bound, a full table) states one
+   * level deeper may already be counted.
+   */
   depth: number;
   complete: boolean;
   stopReason: StopReason;
@@ -128,7 +132,9 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
     current.push(bytes, ord);
   });
 
-  search: while (current.length > 0) {
+  if (links.size >= maxStates && current.length > 0) stopReason = 'max-states';
+
+  search: while (current.length > 0 && stopReason === 'exhausted') {
     if (found.size > 0 && !options.allViolations) {
       stopReason = 'violation';
       break;

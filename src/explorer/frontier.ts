@@ -41,7 +41,7 @@ export class Frontier {
     this.offsets[this.n] = this.used;
   }
 
-  /** The bytes of the i-th state (a view, valid until the next push). */
+  /** The bytes of the i-th state: a view; pushes never overwrite earlier bytes. */
   stateAt(i: number): Uint8Array {
     return this.data.subarray(this.offsets[i]!, this.offsets[i + 1]!);
   }

@@ -64,7 +64,7 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'd5-ap-destroy-guest-invalid',
     defect: 'D5',
-    description: 'SNP, 2 vCPUs: AP_CREATE then AP_DESTROY of the AP; patch 1 leaves VMSA_GUEST with vmsa_gpa = INVALID_PAGE (B2).',
+    description: 'SNP, 2 vCPUs, up to two AP-creation requests including AP_DESTROY of the AP; patch 1 leaves VMSA_GUEST with vmsa_gpa = INVALID_PAGE (B2).',
     vm: 'snp',
     vcpus: 2,
     gfns: 1,

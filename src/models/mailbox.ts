@@ -173,8 +173,9 @@ export function mailboxModel(n: number, g: number): Model<MailboxState, MailboxS
       }
       return s;
     },
-    // States are never mutated once built (apply copies), so the bytes can be
-    // shared both ways: the explorer copies them into its frontier anyway.
+    // No copies: a state is never mutated once built (apply copies first), the
+    // explorer copies encoded bytes into its frontier, and a decoded state (a
+    // view of the frontier) is only read while that state is expanded.
     encode: (s) => s,
     decode: (b) => b,
     invariants: [],

@@ -68,6 +68,9 @@ export function snpInitProtectedInstall(d: Draft, ctx: Ctx, v: number): void {
   const c = d.vcpu(v);
   const ok = c.lPfn !== NO_FRAME;
   if (!ok) d.setVcpu(v, { lLookupFailed: true });
+  if (!ok) d.note(ctx.variant === 'upstream-7.3' ? 'no usable VMSA, RUNNABLE anyway' : 'no VMSA to install: stays HALTED');
+  else if (ctx.variant === 'upstream-7.3' && c.lStale) d.note('invalidated since the lookup: KVM_REQ_VMSA_PAGE_RELOAD');
+  else d.note(`vmsa_pa = ${showFrame(c.lPfn)}, RUNNABLE`);
   switch (ctx.variant) {
     case 'upstream-base':
       if (ok) d.setVcpu(v, { upHasGuestVmsa: true, vmsaPa: c.lPfn, mp: Mp.RUNNABLE, ghostGfn: c.lGpa });
@@ -101,7 +104,10 @@ export function snpInitProtectedInstall(d: Draft, ctx: Ctx, v: number): void {
 export function sevEsInitVmcb(d: Draft, ctx: Ctx, v: number, choose: Choose): void {
   const c = d.vcpu(v);
   if (!isPatch1(ctx)) {
-    if (!c.upHasGuestVmsa) d.setVcpu(v, { vmsaPa: c.upVmsa, ghostGfn: -1 });
+    if (!c.upHasGuestVmsa) {
+      d.note(`!snp_has_guest_vmsa: vmsa_pa = ${showFrame(c.upVmsa)} (the KVM VMSA)`);
+      d.setVcpu(v, { vmsaPa: c.upVmsa, ghostGfn: -1 });
+    }
     resetEnd(d, ctx, v);
     return;
   }
