@@ -5,10 +5,11 @@ import type { Step } from '../explorer/model.js';
 import { outcomes, type Choose } from './choice.js';
 import { Draft } from './draft.js';
 import type { VmsaEvent } from './events.js';
+import type { Rule } from './rules.js';
 import type { World } from './state.js';
 
 export interface VmsaStep extends Step {
-  readonly rule: string;
+  readonly rule: Rule;
   /** vCPU id, or -1 for the ioctl, gmem and destroy threads. */
   readonly actorId: number;
   readonly next: World;
@@ -19,7 +20,7 @@ export interface StepSpec {
   actor: string;
   actorId: number;
   /** Stable name of the kind of step (coverage, S11). */
-  rule: string;
+  rule: Rule;
   /** What happens, in kernel terms. */
   what: string;
   /** The kernel function(s) the step stands for. */

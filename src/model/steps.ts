@@ -17,6 +17,7 @@ import {
   snpReloadVmsaLookup,
 } from './kernel/reset.js';
 import { dumpVmcb, preSevRunAndVmrun, returnToUserspace, vmexit } from './kernel/run.js';
+import type { Rule } from './rules.js';
 import { buildSteps, type VmsaStep } from './step.js';
 import {
   ApKind,
@@ -37,7 +38,7 @@ import {
 } from './state.js';
 
 /** Rules that start a new operation: none of them may run on a dead VM (S11). */
-export const STARTS_OPERATION: ReadonlySet<string> = new Set([
+export const STARTS_OPERATION: ReadonlySet<string> = new Set<Rule>([
   'kvm_run/enter',
   'kvm_run/vmrun',
   'set_mp_state',
@@ -63,7 +64,7 @@ export function enabledSteps(ctx: Ctx, w: World): VmsaStep[] {
 function vcpuSteps(ctx: Ctx, w: World, v: number, out: VmsaStep[]): void {
   const c = w.vcpus.get(v)!;
   const actor = vcpuActor(v);
-  const spec = (rule: string, what: string, source: string) => ({ actor, actorId: v, rule, what, source });
+  const spec = (rule: Rule, what: string, source: string) => ({ actor, actorId: v, rule, what, source });
   const resetPc = ctx.snp ? Pc.SNP_RESET : Pc.ES_INIT;
   const ownMutexFree = w.vcpuMutex.get(v) === Holder.NONE;
 
@@ -202,7 +203,7 @@ function vcpuSteps(ctx: Ctx, w: World, v: number, out: VmsaStep[]): void {
 /** What the guest on vCPU v may do while in guest mode. */
 function guestSteps(ctx: Ctx, w: World, v: number, out: VmsaStep[]): void {
   const actor = vcpuActor(v);
-  const spec = (rule: string, what: string, source: string) => ({ actor, actorId: v, rule, what, source });
+  const spec = (rule: Rule, what: string, source: string) => ({ actor, actorId: v, rule, what, source });
   buildSteps(out, w, spec('kvm_run/vmexit', '#VMEXIT (interrupt or kick)', 'svm_vcpu_run() -> svm_handle_exit()'), (d) => vmexit(d, v));
   const k = ctx.k;
   if (ctx.snp && w.apRequests < k.maxApRequests) {
@@ -239,7 +240,7 @@ function guestSteps(ctx: Ctx, w: World, v: number, out: VmsaStep[]): void {
 }
 
 function ioctlSteps(ctx: Ctx, w: World, out: VmsaStep[]): void {
-  const spec = (rule: string, what: string, source: string) => ({ actor: IOCTL_ACTOR, actorId: -1, rule, what, source });
+  const spec = (rule: Rule, what: string, source: string) => ({ actor: IOCTL_ACTOR, actorId: -1, rule, what, source });
   const k = ctx.k;
   if (w.launchNext >= 0) {
     launchIteration(ctx, w, w.launchNext, out);
@@ -289,7 +290,7 @@ function launchIteration(ctx: Ctx, w: World, i: number, out: VmsaStep[]): void {
 
 function gmemSteps(ctx: Ctx, w: World, out: VmsaStep[]): void {
   if (!ctx.snp || !ctx.k.punchHole) return;
-  const spec = (rule: string, what: string) => ({ actor: GMEM_ACTOR, actorId: -1, rule, what, source: 'kvm_gmem_punch_hole()' });
+  const spec = (rule: Rule, what: string) => ({ actor: GMEM_ACTOR, actorId: -1, rule, what, source: 'kvm_gmem_punch_hole()' });
   if (w.punching >= 0) {
     const g = w.punching;
     buildSteps(out, w, spec('gmem/free_folio', `PUNCH_HOLE gfn${g}: truncate, free_folio -> sev_gmem_invalidate`), (d, choose) =>

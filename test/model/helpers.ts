@@ -1,0 +1,38 @@
+// Shared helpers for the VMSA model tests.
+
+import { bfs, type SearchOptions, type SearchResult } from '../../src/explorer/bfs.js';
+import { DEFAULT_KNOBS, type Knobs, type Variant, type VmsaConfig } from '../../src/model/config.js';
+import { vmsaModel } from '../../src/model/index.js';
+import { findPreset, presetKnobs } from '../../src/model/presets.js';
+import type { World } from '../../src/model/state.js';
+import type { VmsaStep } from '../../src/model/step.js';
+
+export type Result = SearchResult<World, VmsaStep>;
+
+export function presetConfig(name: string, variant: Variant): VmsaConfig {
+  const p = findPreset(name);
+  if (!p) throw new Error(`no preset ${name}`);
+  return { variant, vm: p.vm, vcpus: p.vcpus, gfns: p.gfns, knobs: presetKnobs(p) };
+}
+
+export function config(variant: Variant, vm: 'es' | 'snp', vcpus: number, knobs: Partial<Knobs>, gfns = 1): VmsaConfig {
+  return { variant, vm, vcpus, gfns, knobs: { ...DEFAULT_KNOBS, ...knobs } };
+}
+
+export function explore(c: VmsaConfig, options: SearchOptions = {}): Result {
+  return bfs(vmsaModel(c), { allViolations: true, ...options });
+}
+
+/** Property id -> shortest trace length, e.g. { S5: 2, S9: 1 }. */
+export function verdict(r: Result): Record<string, number> {
+  return Object.fromEntries(
+    r.violations.map((v) => [v.property.id, v.trace.length - 1] as const).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })),
+  );
+}
+
+/** The labels of a violation's trace, without the "=> ..." outcome notes. */
+export function labels(r: Result, property: string): string[] {
+  const v = r.violations.find((x) => x.property.id === property);
+  if (!v) throw new Error(`${property} not violated`);
+  return v.trace.slice(1).map((e) => e.step!.label.replace(/ => .*$/, ''));
+}
