@@ -32,44 +32,79 @@ export function encodedLength(ctx: Ctx): number {
   return SCALARS.length + 2 * ctx.n + ctx.gfns + ctx.n * VCPU_KEYS.length + frameCount(ctx) * FRAME_KEYS.length;
 }
 
-export function encode(ctx: Ctx, w: World): Uint8Array {
-  const out = new Uint8Array(encodedLength(ctx));
-  let p = 0;
-  for (const s of SCALARS) out[p++] = byte(w[s]);
-  for (const h of w.vcpuMutex) out[p++] = byte(h);
-  for (const h of w.vmsaMutex) out[p++] = byte(h);
-  for (const f of w.gmem) out[p++] = byte(f);
-  for (const c of w.vcpus) for (const k of VCPU_KEYS) out[p++] = byte(c[k]);
-  for (const f of w.frames) for (const k of FRAME_KEYS) out[p++] = byte(f[k]);
-  if (p !== out.length) throw new Error(`codec: encoded ${p} bytes, expected ${out.length}`);
-  return out;
+export interface Codec {
+  encode(w: World): Uint8Array;
+  decode(bytes: Uint8Array): World;
 }
 
-export function decode(ctx: Ctx, bytes: Uint8Array): World {
-  let p = 0;
-  const num = (): number => bytes[p++]! - OFFSET;
-  const scalars: Record<string, number | boolean> = {};
-  for (const s of SCALARS) {
-    const b = bytes[p++]!;
-    scalars[s] = typeof World()[s] === 'boolean' ? b === 1 : b - OFFSET;
-  }
-  const list = (k: number): List<number> => List(Array.from({ length: k }, num));
-  const vcpuMutex = list(ctx.n);
-  const vmsaMutex = list(ctx.n);
-  const gmem = list(ctx.gfns);
-  const vcpus = List(
-    Array.from({ length: ctx.n }, () => {
-      const o: Record<string, number | boolean> = {};
-      VCPU_KEYS.forEach((k, i) => (o[k] = VCPU_BOOL[i] ? bytes[p++] === 1 : num()));
-      return Vcpu(o as Partial<VcpuFields>);
-    }),
-  );
-  const frames = List(
-    Array.from({ length: frameCount(ctx) }, () => {
-      const o: Record<string, number | boolean> = {};
-      FRAME_KEYS.forEach((k, i) => (o[k] = FRAME_BOOL[i] ? bytes[p++] === 1 : num()));
-      return Frame(o as Partial<FrameFields>);
-    }),
-  );
-  return World({ ...scalars, vcpuMutex, vmsaMutex, gmem, vcpus, frames });
+/**
+ * A codec for one model instance. Successor states share most of their
+ * vCPU and frame records with their parent, so the bytes of each record are
+ * memoised by identity (WeakMap) when encoding, and decoded records are
+ * interned by their bytes: the same bytes give the same record object.
+ * Both caches only avoid work; they never change a result.
+ */
+export function makeCodec(ctx: Ctx): Codec {
+  const vcpuBytes = new WeakMap<Vcpu, number[]>();
+  const frameBytes = new WeakMap<Frame, number[]>();
+  const vcpuIntern = new Map<string, Vcpu>();
+  const frameIntern = new Map<string, Frame>();
+  const INTERN_LIMIT = 1 << 20;
+
+  const recordBytes = <R extends Vcpu | Frame>(cache: WeakMap<R, number[]>, r: R, keys: readonly string[]): number[] => {
+    let b = cache.get(r);
+    if (b === undefined) {
+      const rec = r as unknown as Record<string, number | boolean>;
+      b = keys.map((k) => byte(rec[k]!));
+      cache.set(r, b);
+    }
+    return b;
+  };
+
+  const length = encodedLength(ctx);
+  return {
+    encode(w: World): Uint8Array {
+      const out = new Uint8Array(length);
+      let p = 0;
+      for (const s of SCALARS) out[p++] = byte(w[s]);
+      for (const h of w.vcpuMutex) out[p++] = byte(h);
+      for (const h of w.vmsaMutex) out[p++] = byte(h);
+      for (const f of w.gmem) out[p++] = byte(f);
+      for (const c of w.vcpus) for (const b of recordBytes(vcpuBytes, c, VCPU_KEYS)) out[p++] = b;
+      for (const f of w.frames) for (const b of recordBytes(frameBytes, f, FRAME_KEYS)) out[p++] = b;
+      if (p !== length) throw new Error(`codec: encoded ${p} bytes, expected ${length}`);
+      return out;
+    },
+
+    decode(bytes: Uint8Array): World {
+      let p = 0;
+      const num = (): number => bytes[p++]! - OFFSET;
+      const scalars: Record<string, number | boolean> = {};
+      for (const s of SCALARS) {
+        const b = bytes[p++]!;
+        scalars[s] = typeof World()[s] === 'boolean' ? b === 1 : b - OFFSET;
+      }
+      const list = (k: number): List<number> => List(Array.from({ length: k }, num));
+      const vcpuMutex = list(ctx.n);
+      const vmsaMutex = list(ctx.n);
+      const gmem = list(ctx.gfns);
+      const record = <R>(intern: Map<string, R>, keys: readonly string[], bools: readonly boolean[], make: (o: object) => R): R => {
+        let key = '';
+        for (let i = p; i < p + keys.length; i++) key += String.fromCharCode(bytes[i]!);
+        let r = intern.get(key);
+        if (r === undefined) {
+          const o: Record<string, number | boolean> = {};
+          keys.forEach((k, i) => (o[k] = bools[i] ? bytes[p + i] === 1 : bytes[p + i]! - OFFSET));
+          r = make(o);
+          if (intern.size >= INTERN_LIMIT) intern.clear();
+          intern.set(key, r);
+        }
+        p += keys.length;
+        return r;
+      };
+      const vcpus = List(Array.from({ length: ctx.n }, () => record(vcpuIntern, VCPU_KEYS, VCPU_BOOL, (o) => Vcpu(o))));
+      const frames = List(Array.from({ length: frameCount(ctx) }, () => record(frameIntern, FRAME_KEYS, FRAME_BOOL, (o) => Frame(o))));
+      return World({ ...scalars, vcpuMutex, vmsaMutex, gmem, vcpus, frames });
+    },
+  };
 }

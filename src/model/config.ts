@@ -111,6 +111,32 @@ export const DEFAULT_KNOBS: Knobs = {
 
 export const KNOB_NAMES = Object.keys(DEFAULT_KNOBS) as (keyof Knobs)[];
 
+/** One line per knob, for `vmsa-check list knobs`. */
+export const KNOB_HELP: Record<keyof Knobs, string> = {
+  fwLaunchFail: 'LAUNCH_UPDATE_VMSA / SNP_LAUNCH_UPDATE may fail (bad sev_fd, firmware error, -EINTR)',
+  rmpMakePrivateFail: 'SNP: rmp_make_private() in the launch path may fail',
+  rmpMakeSharedFail: 'SNP: rmp_make_shared() may fail (besides FAIL_INUSE and immutable pages)',
+  reclaimFail: 'SNP: SNP_PAGE_RECLAIM may fail (KVM_BUG, page leaked)',
+  gmemGetPfnFail: 'SNP: kvm_gmem_get_pfn() may fail (-EFAULT, -EHWPOISON)',
+  noMemslot: 'SNP: the guest may name a gpa without a memslot in AP_CREATE',
+  launchBeforeStart: 'ES: KVM_SEV_LAUNCH_UPDATE_VMSA before KVM_SEV_LAUNCH_START (sev->fd unset)',
+  launchRetry: 'the launch ioctl may be issued again after it failed',
+  runBeforeLaunch: 'KVM_RUN before the launch succeeded',
+  forceRunnable: 'KVM_SET_MP_STATE(RUNNABLE) on any vCPU',
+  injectInit: 'an INIT may be latched (IPI or userspace) and accepted by KVM_RUN or KVM_GET_MP_STATE',
+  punchHole: 'SNP: fallocate(PUNCH_HOLE) of a gmem page backing a guest VMSA',
+  punchFlushWaits: 'SNP: the punch waits for every vCPU to leave guest mode (the VMSA page was mapped)',
+  dumpOnFail: 'dump_vmcb() -> sev_decrypt_vmsa() after a failed VMRUN (dump_invalid_vmcb=1)',
+  maxApRequests: 'SNP: how many AP-creation VMGEXITs the guest may issue',
+  allowOnInit: 'SNP: AP_CREATE_ON_INIT requests (no kick)',
+  allowDestroy: 'SNP: AP_DESTROY requests',
+  allowSelfTarget: 'SNP: a vCPU may target itself',
+  badRequest: 'SNP: invalid AP-creation requests (rejected, target untouched)',
+  guestRmpadjust: 'SNP: the guest RMPADJUSTs a re-populated gmem page into a VMSA',
+  maxPunches: 'SNP: how many hole punches',
+  maxInits: 'how many INITs',
+};
+
 /** Knobs that only mean something for SEV-SNP guests. */
 const SNP_ONLY: readonly (keyof Knobs)[] = [
   'rmpMakePrivateFail',

@@ -45,7 +45,8 @@ export class Draft {
       const field = PROTECTED[key];
       if (field !== undefined) this.access('write', field, v);
     }
-    this.w = this.w.set('vcpus', this.w.vcpus.update(v, (c) => c!.merge(fields)));
+    const entries = Object.entries(fields) as [keyof VcpuFields, never][];
+    this.w = this.w.set('vcpus', this.w.vcpus.update(v, (c) => c!.withMutations((m) => entries.forEach(([k, x]) => m.set(k, x)))));
     return this;
   }
 
@@ -60,7 +61,8 @@ export class Draft {
   }
 
   setFrame(f: number, fields: Partial<FrameFields>): this {
-    this.w = this.w.set('frames', this.w.frames.update(f, (p) => p!.merge(fields)));
+    const entries = Object.entries(fields) as [keyof FrameFields, never][];
+    this.w = this.w.set('frames', this.w.frames.update(f, (p) => p!.withMutations((m) => entries.forEach(([k, x]) => m.set(k, x)))));
     return this;
   }
 

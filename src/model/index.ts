@@ -2,7 +2,7 @@
 
 import type { Model } from '../explorer/model.js';
 import { vmsaProperties } from '../properties/index.js';
-import { decode, encode } from './codec.js';
+import { makeCodec } from './codec.js';
 import { validateConfig, type VmsaConfig } from './config.js';
 import { makeCtx, type Ctx } from './context.js';
 import { vmsaCovers } from './covers.js';
@@ -17,14 +17,15 @@ export type VmsaModel = Model<World, VmsaStep> & { readonly ctx: Ctx };
 export function vmsaModel(config: VmsaConfig): VmsaModel {
   const ctx = makeCtx(validateConfig(config));
   const props = vmsaProperties(ctx);
+  const codec = makeCodec(ctx);
   return {
     ctx,
     name: `vmsa(${ctx.variant}, ${config.vm}, ${ctx.n} vCPU${ctx.n > 1 ? 's' : ''})`,
     initStates: () => [initialWorld(ctx)],
     steps: (w) => enabledSteps(ctx, w),
     apply: (_w, step) => step.next,
-    encode: (w) => encode(ctx, w),
-    decode: (bytes) => decode(ctx, bytes),
+    encode: (w) => codec.encode(w),
+    decode: (bytes) => codec.decode(bytes),
     invariants: props.invariants,
     transitionProperties: props.transitionProperties,
     covers: vmsaCovers(ctx),
