@@ -1,6 +1,6 @@
 // `vmsa-check list variants|presets|properties|knobs|models`.
 
-import { DEFAULT_KNOBS, VARIANT_DESCRIPTIONS, VARIANTS } from '../model/config.js';
+import { DEFAULT_KNOBS, KNOB_HELP, VARIANT_DESCRIPTIONS, VARIANTS, type Knobs } from '../model/config.js';
 import { makeCtx } from '../model/context.js';
 import { PRESETS } from '../model/presets.js';
 import { listTestModels } from '../models/index.js';
@@ -23,7 +23,9 @@ export function list(what: ListWhat): string {
       return propertyCatalogue(ctx).map((p) => `${p.id} ${p.name}\n${indent(p.description)}`).join('\n');
     }
     case 'knobs':
-      return Object.entries(DEFAULT_KNOBS).map(([k, v]) => `${k} (default ${String(v)})`).join('\n');
+      return Object.entries(DEFAULT_KNOBS)
+        .map(([k, v]) => `${k} (default ${String(v)})\n${indent(KNOB_HELP[k as keyof Knobs])}`)
+        .join('\n');
     case 'models':
       return listTestModels().map((m) => `${m.name}\n${indent(m.description)}`).join('\n');
   }
