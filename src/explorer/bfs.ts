@@ -8,6 +8,7 @@
 import { collisionProbability, fingerprint64 } from './fingerprint.js';
 import { Frontier } from './frontier.js';
 import { DEADLOCK, type Model, type Step } from './model.js';
+import type { SearchSnapshot } from './checkpoint.js';
 import { ParentLinks, type Path } from './parents.js';
 import { recheck, replay, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
 import { FingerprintSet, Insert } from './visited.js';
@@ -27,6 +28,12 @@ export interface SearchOptions {
   initialTableSlots?: number;
   onProgress?: (p: Progress) => void;
   progressIntervalMs?: number;
+  /** Periodic checkpoints: `due()` is asked between expansions; `save` writes the snapshot. */
+  checkpoint?: { identity: string; due(): boolean; save(snapshot: SearchSnapshot): void };
+  /** Continue a search from a checkpoint of the same identity. */
+  resume?: SearchSnapshot;
+  /** Asked between expansions: stop (after a last checkpoint) with stopReason 'interrupted'. */
+  interrupted?: () => boolean;
 }
 
 export interface Progress {
@@ -37,7 +44,7 @@ export interface Progress {
   seconds: number;
 }
 
-export type StopReason = 'exhausted' | 'violation' | 'max-states' | 'max-depth' | 'max-seconds' | 'table-full';
+export type StopReason = 'exhausted' | 'violation' | 'max-states' | 'max-depth' | 'max-seconds' | 'table-full' | 'interrupted';
 
 export interface CoverResult {
   id: string;
@@ -91,21 +98,24 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
   const start = performance.now();
   let lastProgress = start;
 
-  const visited = new FingerprintSet({
+  const tableOptions = {
     ...(options.initialTableSlots !== undefined && { initialSlots: options.initialTableSlots }),
     ...(options.maxTableBytes !== undefined && { maxBytes: options.maxTableBytes }),
-  });
-  const links = new ParentLinks();
+  };
+  const snap = options.resume;
+  const visited = snap ? FingerprintSet.restore(snap.sections.visited, snap.visitedCount, tableOptions) : new FingerprintSet(tableOptions);
+  const links = snap ? ParentLinks.restore(snap.sections.parents, snap.sections.steps) : new ParentLinks();
   const fp = new Uint32Array(2);
-  const found = new Map<string, Pending>();
-  const coverDepth: (number | null)[] = model.covers.map(() => null);
-  const rules = new Map<string, number>();
+  const found = new Map<string, Pending>(snap ? snap.found.map((p) => [p.property.id, p]) : []);
+  const coverDepth: (number | null)[] = snap ? [...snap.coverDepth] : model.covers.map(() => null);
+  const rules = new Map<string, number>(snap ? snap.rules : []);
+  const priorSeconds = snap?.seconds ?? 0;
   const invariants = model.invariants;
   const tprops = model.transitionProperties;
   const covers = model.covers;
 
-  let transitions = 0;
-  let depth = 0;
+  let transitions = snap?.transitions ?? 0;
+  let depth = snap?.depth ?? 0;
   let stopReason: StopReason = 'exhausted';
 
   const record = (p: PropertyRef, kind: ViolationKind, message: string, ordinal: number, step: number): void => {
@@ -123,28 +133,89 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
   };
 
   let current = new Frontier();
-  model.initStates().forEach((s, i) => {
-    const bytes = model.encode(s);
-    fingerprint64(bytes, bytes.length, fp);
-    if (visited.insert(fp[0]!, fp[1]!) !== Insert.New) return;
-    const ord = links.addRoot(i);
-    visit(s, ord, 0);
-    current.push(bytes, ord);
-  });
+  let next = new Frontier();
+  let k = 0;
+  if (snap) {
+    const s = snap.sections;
+    current = Frontier.restore(s.currentData, s.currentOffsets, s.currentOrdinals);
+    next = Frontier.restore(s.nextData, s.nextOffsets, s.nextOrdinals);
+    k = snap.position;
+  } else {
+    model.initStates().forEach((s, i) => {
+      const bytes = model.encode(s);
+      fingerprint64(bytes, bytes.length, fp);
+      if (visited.insert(fp[0]!, fp[1]!) !== Insert.New) return;
+      const ord = links.addRoot(i);
+      visit(s, ord, 0);
+      current.push(bytes, ord);
+    });
+    if (links.size >= maxStates && current.length > 0) stopReason = 'max-states';
+  }
 
-  if (links.size >= maxStates && current.length > 0) stopReason = 'max-states';
+  const snapshot = (identity: string): SearchSnapshot => {
+    const v = visited.snapshot();
+    const l = links.snapshot();
+    const c = current.snapshot();
+    const n = next.snapshot();
+    return {
+      identity,
+      depth,
+      transitions,
+      position: k,
+      seconds: priorSeconds + (performance.now() - start) / 1000,
+      found: [...found.values()],
+      coverDepth: [...coverDepth],
+      rules: [...rules.entries()],
+      visitedCount: v.count,
+      sections: {
+        visited: v.slots,
+        parents: l.parent,
+        steps: l.step,
+        currentData: c.data,
+        currentOffsets: c.offsets,
+        currentOrdinals: c.ordinals,
+        nextData: n.data,
+        nextOffsets: n.offsets,
+        nextOrdinals: n.ordinals,
+      },
+    };
+  };
 
   search: while (current.length > 0 && stopReason === 'exhausted') {
-    if (found.size > 0 && !options.allViolations) {
+    // At a level boundary (a resumed run may start inside a level).
+    if (k === 0 && found.size > 0 && !options.allViolations) {
       stopReason = 'violation';
       break;
     }
-    if (depth >= maxDepth) {
+    if (k === 0 && depth >= maxDepth) {
       stopReason = 'max-depth';
       break;
     }
-    const next = new Frontier();
-    for (let k = 0; k < current.length; k++) {
+    for (; k < current.length; k++) {
+      // Between two expansions: bounds, progress, checkpoints, interruption.
+      if ((k & 255) === 0) {
+        const now = performance.now();
+        if (priorSeconds * 1000 + now - start > maxMs) {
+          stopReason = 'max-seconds';
+          break search;
+        }
+        if (options.onProgress && now - lastProgress >= progressMs) {
+          lastProgress = now;
+          options.onProgress({
+            states: links.size,
+            transitions,
+            depth,
+            queued: current.length - k + next.length,
+            seconds: priorSeconds + (now - start) / 1000,
+          });
+        }
+        const stop = options.interrupted?.() ?? false;
+        if (options.checkpoint && (stop || options.checkpoint.due())) options.checkpoint.save(snapshot(options.checkpoint.identity));
+        if (stop) {
+          stopReason = 'interrupted';
+          break search;
+        }
+      }
       const ordinal = current.ordinalAt(k);
       const state = model.decode(current.stateAt(k));
       const steps = model.steps(state);
@@ -180,30 +251,15 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
           break search;
         }
       }
-      if ((k & 255) === 0) {
-        const now = performance.now();
-        if (now - start > maxMs) {
-          stopReason = 'max-seconds';
-          break search;
-        }
-        if (options.onProgress && now - lastProgress >= progressMs) {
-          lastProgress = now;
-          options.onProgress({
-            states: links.size,
-            transitions,
-            depth,
-            queued: current.length - k + next.length,
-            seconds: (now - start) / 1000,
-          });
-        }
-      }
     }
     current = next;
-    if (next.length > 0) depth++;
+    next = new Frontier();
+    k = 0;
+    if (current.length > 0) depth++;
   }
   if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
 
-  const seconds = (performance.now() - start) / 1000;
+  const seconds = priorSeconds + (performance.now() - start) / 1000;
   const violations = [...found.values()].map((p) => buildViolation(model, links, p));
   const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
   return {

@@ -46,6 +46,16 @@ export class Frontier {
     return this.data.subarray(this.offsets[i]!, this.offsets[i + 1]!);
   }
 
+  snapshot(): { data: Uint8Array; offsets: Uint32Array; ordinals: Uint32Array } {
+    return { data: this.data.subarray(0, this.used), offsets: this.offsets.subarray(0, this.n + 1), ordinals: this.ordinals.subarray(0, this.n) };
+  }
+
+  static restore(data: Uint8Array, offsets: Uint32Array, ordinals: Uint32Array): Frontier {
+    const f = new Frontier();
+    for (let i = 0; i < ordinals.length; i++) f.push(data.subarray(offsets[i]!, offsets[i + 1]!), ordinals[i]!);
+    return f;
+  }
+
   ordinalAt(i: number): number {
     return this.ordinals[i]!;
   }

@@ -35,6 +35,22 @@ export class ParentLinks {
     return this.push(parentOrdinal, stepIndex);
   }
 
+  snapshot(): { parent: Uint32Array; step: Uint16Array } {
+    return { parent: this.parent.subarray(0, this.n), step: this.step.subarray(0, this.n) };
+  }
+
+  static restore(parent: Uint32Array, step: Uint16Array): ParentLinks {
+    const links = new ParentLinks();
+    let cap = links.parent.length;
+    while (cap < parent.length) cap *= 2;
+    links.parent = new Uint32Array(cap);
+    links.parent.set(parent);
+    links.step = new Uint16Array(cap);
+    links.step.set(step);
+    links.n = parent.length;
+    return links;
+  }
+
   path(ordinal: number): Path {
     const steps: number[] = [];
     let o = ordinal;

@@ -72,6 +72,23 @@ export class FingerprintSet {
     }
   }
 
+  /** The raw table, for a checkpoint. */
+  snapshot(): { slots: Uint32Array; count: number } {
+    return { slots: this.slots, count: this.count };
+  }
+
+  /** A table restored from a checkpoint (the slots are taken over, not copied). */
+  static restore(slots: Uint32Array, count: number, options: VisitedOptions = {}): FingerprintSet {
+    const n = slots.length / 2;
+    if (n < 1024 || (n & (n - 1)) !== 0) throw new Error('fingerprint table size is not a power of two');
+    const set = new FingerprintSet({ ...options, initialSlots: 1024 });
+    set.slots = slots;
+    set.mask = n - 1;
+    set.limit = Math.floor(n * MAX_LOAD);
+    set.count = count;
+    return set;
+  }
+
   contains(hi: number, lo: number): boolean {
     const slots = this.slots;
     const mask = this.mask;
