@@ -2,9 +2,13 @@
 
 import { readFileSync } from 'node:fs';
 import type { SearchOptions } from '../explorer/bfs.js';
+import { defaultMaxMemory, parallelBfs } from '../explorer/parallel-bfs.js';
+import { modelSpec, type ModelSpec } from '../explorer/workers.js';
+import { checkpointing } from './checkpointing.js';
+import { UsageError } from './errors.js';
 import { endProgress, formatSummary, progressPrinter } from './output.js';
-import { prepareOutDir, runTarget } from './run.js';
-import { resolveTarget, type TargetFlags } from './target.js';
+import { prepareOutDir, runTarget, type SearchOutcome } from './run.js';
+import { buildModel, resolveTarget, type Target, type TargetFlags } from './target.js';
 
 export interface CheckFlags extends TargetFlags {
   maxStates?: number;
@@ -15,10 +19,34 @@ export interface CheckFlags extends TargetFlags {
   out: string;
   json: boolean;
   quiet: boolean;
+  /** Worker threads; 1 (the default) runs the single-threaded bfs(). */
+  workers?: number;
+  /** Reduce by the model's symmetries (default on). */
+  symmetry: boolean;
+  checkpoint?: string;
+  resume?: string;
+  checkpointMinutes: number;
+  /** Bound on resident memory, bytes. */
+  maxMemory?: number;
 }
 
-export function searchOptions(f: { maxStates?: number; maxDepth?: number; maxSeconds?: number; allViolations: boolean; deadlock: boolean }): SearchOptions {
+/** What a worker thread needs to rebuild the target's model. */
+export function modelSpecOf(t: Target): ModelSpec {
+  return t.kind === 'vmsa'
+    ? modelSpec(import.meta.url, '../model/index.js', 'vmsaModel', t.config)
+    : modelSpec(import.meta.url, '../models/index.js', 'resolveModel', t.spec);
+}
+
+export function searchOptions(f: {
+  maxStates?: number;
+  maxDepth?: number;
+  maxSeconds?: number;
+  allViolations: boolean;
+  deadlock: boolean;
+  symmetry?: boolean;
+}): SearchOptions {
   return {
+    symmetry: f.symmetry ?? false,
     ...(f.maxStates !== undefined && { maxStates: f.maxStates }),
     ...(f.maxDepth !== undefined && { maxDepth: f.maxDepth }),
     ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
@@ -27,12 +55,35 @@ export function searchOptions(f: { maxStates?: number; maxDepth?: number; maxSec
   };
 }
 
-export function check(f: CheckFlags): number {
+export async function check(f: CheckFlags): Promise<number> {
   const target = resolveTarget(f);
   prepareOutDir(f.out);
   const quiet = f.quiet || f.json;
-  const summary = runTarget(target, { ...searchOptions(f), onProgress: progressPrinter(quiet) }, f.out);
+  const workers = f.workers ?? 1;
+  const maxMemory = f.maxMemory ?? defaultMaxMemory();
+  if (workers > 1 && (f.checkpoint !== undefined || f.resume !== undefined)) {
+    throw new UsageError('--checkpoint and --resume need --workers 1 (the parallel search does not checkpoint yet)');
+  }
+  const base: SearchOptions = { ...searchOptions(f), onProgress: progressPrinter(quiet) };
+  const ckpt = checkpointing(target, base, f);
+  const options: SearchOptions = { ...base, ...ckpt.options };
+  let searched: SearchOutcome | undefined;
+  let summary;
+  try {
+    if (workers > 1) searched = await parallelBfs(buildModel(target), modelSpecOf(target), { ...options, workers, maxMemory });
+    else options.maxTableBytes = Math.floor(maxMemory / 2);
+    summary = runTarget(target, options, f.out, searched);
+  } finally {
+    ckpt.done();
+  }
   endProgress(quiet);
+  if (summary.stopReason === 'interrupted') {
+    process.stderr.write(`vmsa-check: interrupted; checkpoint written to ${f.checkpoint}; continue with --resume ${f.checkpoint}\n`);
+  }
+  if (summary.failure) {
+    const what = summary.stopReason === 'worker-failed' ? 'internal error' : 'stopped';
+    process.stderr.write(`vmsa-check: ${what}: ${summary.failure} (summary and traces found so far written to ${f.out})\n`);
+  }
   if (f.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else {

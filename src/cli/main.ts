@@ -5,10 +5,14 @@
 
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { parseBytes } from '../explorer/parallel-bfs.js';
 import { check } from './check.js';
 import { EXIT, UsageError } from './errors.js';
 import { list, LISTS, type ListWhat } from './list.js';
 import { runMatrix } from './matrix.js';
+import { replayFile } from './replay.js';
+import { runDiff } from './diff.js';
+import { DEFAULT_BUDGET_SECONDS, runNightly } from './nightly.js';
 import { VERSION } from './version.js';
 
 function wholeNumber(name: string, min: number) {
@@ -27,6 +31,15 @@ function positive(name: string) {
     if (v === undefined) return undefined;
     const n = typeof v === 'number' ? v : Number(v);
     if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number (got ${JSON.stringify(v)})`);
+    return n;
+  };
+}
+
+function byteSize(name: string) {
+  return (v: unknown): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = parseBytes(String(v));
+    if (n === null) throw new UsageError(`--${name} must be a size in bytes, e.g. 1073741824, 512M or 2G (got ${JSON.stringify(v)})`);
     return n;
   };
 }
@@ -65,11 +78,17 @@ async function main(argv: string[]): Promise<number> {
             describe: 'keep going after a violation and report every violated property, each with its own shortest trace (--no-all-violations: stop at the end of the first level with a violation, as TLC does)',
           })
           .option('deadlock', { type: 'boolean', default: true, describe: 'report states with no enabled step (--no-deadlock to skip)' })
+          .option('workers', { type: 'string', describe: 'worker threads (default 1: the single-threaded search, faster on small machines; see docs/performance.md)', coerce: wholeNumber('workers', 1) })
+          .option('symmetry', { type: 'boolean', default: true, describe: 'reduce by symmetry: interchangeable frames, gfns, and APs once launched (--no-symmetry to compare)' })
+          .option('checkpoint', { type: 'string', describe: 'write a resumable checkpoint to DIR periodically and on SIGINT/SIGTERM' })
+          .option('checkpoint-minutes', { type: 'string', default: '10', describe: 'minutes between checkpoints', coerce: positive('checkpoint-minutes') })
+          .option('resume', { type: 'string', describe: 'continue the exploration checkpointed in DIR (same configuration and options)' })
+          .option('max-memory', { type: 'string', describe: 'stop (incomplete, exit 3) before the process uses more memory than this: bytes, or e.g. 512M, 2G (default: 70% of RAM)', coerce: byteSize('max-memory') })
           .option('out', { type: 'string', default: 'reports', describe: 'folder for traces and the summary' })
           .option('json', { type: 'boolean', default: false, describe: 'print one JSON summary object on stdout' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress, no trace on stdout' }),
-      (a) => {
-        code = check({
+      async (a) => {
+        code = await check({
           ...(a.preset !== undefined && { preset: a.preset }),
           ...(a.config !== undefined && { config: a.config }),
           ...(a.model !== undefined && { model: a.model }),
@@ -81,6 +100,12 @@ async function main(argv: string[]): Promise<number> {
           ...(a['max-states'] !== undefined && { maxStates: a['max-states'] }),
           ...(a['max-depth'] !== undefined && { maxDepth: a['max-depth'] }),
           ...(a['max-seconds'] !== undefined && { maxSeconds: a['max-seconds'] }),
+          ...(a.workers !== undefined && { workers: a.workers }),
+          ...(a.checkpoint !== undefined && { checkpoint: a.checkpoint }),
+          ...(a.resume !== undefined && { resume: a.resume }),
+          checkpointMinutes: a['checkpoint-minutes'] as number,
+          symmetry: a.symmetry,
+          ...(a['max-memory'] !== undefined && { maxMemory: a['max-memory'] }),
           allViolations: a['all-violations'],
           deadlock: a.deadlock,
           out: a.out,
@@ -98,6 +123,14 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'replay <file>',
+      're-execute an ITF trace (.itf.json) against the model: genuine or not, and what it violates',
+      (y) => y.positional('file', { type: 'string', demandOption: true, describe: 'a trace written by check or default' }),
+      (a) => {
+        code = replayFile(a.file);
+      },
+    )
+    .command(
       'default',
       'the main job: every preset against every variant, a verdict table, traces under reports/',
       (y) =>
@@ -108,9 +141,60 @@ async function main(argv: string[]): Promise<number> {
         code = runMatrix(a.out, a.quiet);
       },
     )
-    .demandCommand(1, 'name a command: check, list or default (vmsa-check --help)')
+    .command(
+      'nightly',
+      'every (preset or configuration) x variant of a matrix within a time budget: summary.json/.md, junit.xml, results.sarif, index.html, compared with the previous nightly',
+      (y) =>
+        y
+          .option('matrix', { type: 'string', describe: 'a JSON matrix: [{preset? | config?, variant, expect: [property ids]}] (default: every preset x every variant)' })
+          .option('budget-seconds', { type: 'string', default: String(DEFAULT_BUDGET_SECONDS), describe: 'time budget for the whole matrix; runs beyond it are cut short or skipped (exit 3)', coerce: positive('budget-seconds') })
+          .option('out', { type: 'string', default: 'reports/nightly', describe: 'parent folder; this nightly goes in <out>/<date>/' })
+          .option('date', { type: 'string', describe: 'the date folder, YYYY-MM-DD (default: today, UTC)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print summary.json on stdout instead of summary.md' })
+          .option('quiet', { type: 'boolean', default: false, describe: 'no progress and no per-run lines on stderr' }),
+      (a) => {
+        code = runNightly({
+          ...(a.matrix !== undefined && { matrix: a.matrix }),
+          ...(a.date !== undefined && { date: a.date }),
+          budgetSeconds: a['budget-seconds'] as unknown as number,
+          out: a.out,
+          json: a.json,
+          quiet: a.quiet,
+        });
+      },
+    )
+    .command(
+      'diff',
+      'the properties a patched variant breaks and fixes compared with a base variant, preset by preset, with witness traces',
+      (y) =>
+        y
+          .option('base', { type: 'string', default: 'upstream-base', describe: 'the variant before the patch' })
+          .option('patched', { type: 'string', default: 'patch1', describe: 'the variant after the patch' })
+          .option('preset', { type: 'string', array: true, describe: 'a preset to compare, repeatable (default: every preset)' })
+          .option('out', { type: 'string', default: 'reports/diff', describe: 'folder for the traces and summaries' })
+          .option('max-states', { type: 'string', describe: 'bound each run (incomplete runs are flagged)', coerce: wholeNumber('max-states', 1) })
+          .option('max-seconds', { type: 'string', describe: 'bound each run (incomplete runs are flagged)', coerce: positive('max-seconds') })
+          .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' })
+          .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' }),
+      (a) => {
+        code = runDiff({
+          base: a.base,
+          patched: a.patched,
+          ...(a.preset !== undefined && { presets: a.preset }),
+          ...(a['max-states'] !== undefined && { maxStates: a['max-states'] }),
+          ...(a['max-seconds'] !== undefined && { maxSeconds: a['max-seconds'] }),
+          out: a.out,
+          json: a.json,
+          quiet: a.quiet,
+        }).code;
+      },
+    )
+    .demandCommand(1, 'name a command: check, list, replay or default (vmsa-check --help)')
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      // yargs reports its own validation (and errors thrown in `coerce`) as
+      // YError; errors from command handlers pass through unchanged.
+      if (!err || err.name === 'YError') throw new UsageError(err?.message ?? msg);
+      throw err;
     })
     .help();
   await cli.parseAsync();
@@ -130,7 +214,7 @@ main(hideBin(process.argv)).then(
   (e: unknown) => {
     if (process.env.VMSA_CHECK_DEBUG) console.error(e);
     if (e instanceof UsageError) {
-      process.stderr.write(`vmsa-check: ${e.message}\n`);
+      process.stderr.write(`vmsa-check: ${e.message.replace(/:?\s*\n\s*/g, ': ')}\n`);
       process.exitCode = EXIT.USAGE;
     } else {
       process.stderr.write(`vmsa-check: internal error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VARIANTS } from '../model/config.js';
 import { DEFAULT_SET } from '../model/presets.js';
+import { matrixHtml } from '../report/matrix-html.js';
 import { pad } from '../report/wrap.js';
 import { EXIT } from './errors.js';
 import { prepareOutDir, runTarget, type RunSummary } from './run.js';
@@ -39,7 +40,7 @@ export function runMatrix(out: string, quiet: boolean): number {
   let worst: number = EXIT.HOLDS;
   for (const preset of DEFAULT_SET) {
     for (const variant of VARIANTS) {
-      const s = runTarget(resolveTarget({ preset, variant }), { allViolations: true }, out);
+      const s = runTarget(resolveTarget({ preset, variant }), { allViolations: true, symmetry: true }, out);
       runs.set(`${preset}/${variant}`, s);
       if (!s.complete) worst = EXIT.INCOMPLETE;
       if (!quiet) process.stderr.write(`${preset} x ${variant}: ${verdictOf(s)}, ${s.states} states, ${s.seconds.toFixed(1)} s\n`);
@@ -48,9 +49,11 @@ export function runMatrix(out: string, quiet: boolean): number {
   const table = verdictTable(DEFAULT_SET, runs);
   const text =
     `vmsa-check: every preset against every variant (cells: violated property ids, or holds; states in parentheses)\n\n${table}\n\n` +
-    `Traces: ${out}/<preset>-<variant>-<property>.txt (email) and .itf.json (ITF); summaries: *.summary.json\n`;
+    `Traces: ${out}/<preset>-<variant>-<property>.txt (email) and .itf.json (ITF); summaries: *.summary.json; ` +
+    `HTML: ${out}/default.html\n`;
   writeFileSync(join(out, 'default.txt'), text);
   writeFileSync(join(out, 'default.json'), `${JSON.stringify([...runs.values()], null, 2)}\n`);
+  writeFileSync(join(out, 'default.html'), matrixHtml(DEFAULT_SET, runs));
   process.stdout.write(text);
   return worst;
 }

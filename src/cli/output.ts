@@ -1,5 +1,5 @@
 // Human-readable output of a run: the summary lines, and progress on stderr
-// (a live line on a terminal, plain lines otherwise).
+// (a live line on a terminal, NDJSON events otherwise).
 
 import type { Progress } from '../explorer/bfs.js';
 import type { RunSummary } from './run.js';
@@ -29,13 +29,78 @@ export function formatSummary(s: RunSummary): string {
   return lines.join('\n');
 }
 
-export function progressPrinter(quiet: boolean): ((p: Progress) => void) | undefined {
+/** What a progress line may use to estimate the time left. */
+export interface ProgressContext {
+  /** Names the run in NDJSON events and in the live line (e.g. a nightly entry). */
+  label?: string;
+  /** The state count of an earlier complete run of the same configuration (e.g. the previous nightly). */
+  expectedStates?: number;
+  maxStates?: number;
+  maxSeconds?: number;
+}
+
+/**
+ * What is left of a run, when something justifies a figure. A BFS cannot know
+ * the size of the state space in advance, so it needs an outside figure: an
+ * earlier complete run's state count gives an estimate (exact while the model
+ * and configuration are unchanged, the search being deterministic), at the
+ * mean states/s so far; a bound (--max-states, --max-seconds) only gives an
+ * upper limit, since the space may be exhausted first. Null: no figure.
+ */
+export function estimateSecondsLeft(p: Progress, ctx: ProgressContext): { estimate?: number; basis?: string; atMost?: number } | null {
+  const rate = p.states / Math.max(p.seconds, 1e-3);
+  const out: { estimate?: number; basis?: string; atMost?: number } = {};
+  if (ctx.expectedStates !== undefined && ctx.expectedStates >= p.states && rate > 0) {
+    out.estimate = (ctx.expectedStates - p.states) / rate;
+    out.basis = `${ctx.expectedStates} states last time`;
+  }
+  const bounds: number[] = [];
+  if (ctx.maxStates !== undefined && rate > 0) bounds.push(Math.max(0, ctx.maxStates - p.states) / rate);
+  if (ctx.maxSeconds !== undefined) bounds.push(Math.max(0, ctx.maxSeconds - p.seconds));
+  if (bounds.length > 0) out.atMost = Math.min(...bounds);
+  if (out.estimate !== undefined && out.atMost !== undefined) out.estimate = Math.min(out.estimate, out.atMost);
+  return out.estimate === undefined && out.atMost === undefined ? null : out;
+}
+
+/** One NDJSON event on stderr (progress and run events when stderr is not a terminal). */
+export function emitEvent(event: Record<string, unknown>): void {
+  process.stderr.write(`${JSON.stringify(event)}\n`);
+}
+
+/**
+ * Progress on stderr: on a terminal a live line (states, states/s, depth,
+ * queue, elapsed, and an estimate of what is left when one is justified);
+ * otherwise one NDJSON object per update ({"event":"progress",...}).
+ * `quiet` silences both.
+ */
+export function progressPrinter(quiet: boolean, ctx: ProgressContext = {}): ((p: Progress) => void) | undefined {
   if (quiet) return undefined;
   const tty = process.stderr.isTTY;
   return (p) => {
-    const line = `${p.states} states, ${p.transitions} transitions, depth ${p.depth}, queue ${p.queued}, ${p.seconds.toFixed(0)} s, ${Math.round(p.states / Math.max(p.seconds, 1e-3))} states/s`;
-    if (tty) process.stderr.write(`\r${line}\x1b[K`);
-    else process.stderr.write(`progress: ${line}\n`);
+    const rate = Math.round(p.states / Math.max(p.seconds, 1e-3));
+    const eta = estimateSecondsLeft(p, ctx);
+    if (tty) {
+      const left =
+        (eta?.estimate !== undefined ? `, ~${Math.ceil(eta.estimate)} s left (${eta.basis})` : '') +
+        (eta?.atMost !== undefined && eta.estimate === undefined ? `, at most ${Math.ceil(eta.atMost)} s left (bound)` : '');
+      const line =
+        `${ctx.label ? `${ctx.label}: ` : ''}${p.states} states, ${rate} states/s, depth ${p.depth}, queue ${p.queued}, ` +
+        `${p.seconds.toFixed(0)} s${left}`;
+      process.stderr.write(`\r${line.slice(0, Math.max(20, (process.stderr.columns || 120) - 1))}\x1b[K`);
+    } else {
+      emitEvent({
+        event: 'progress',
+        ...(ctx.label !== undefined && { label: ctx.label }),
+        states: p.states,
+        transitions: p.transitions,
+        statesPerSecond: rate,
+        depth: p.depth,
+        queued: p.queued,
+        seconds: Number(p.seconds.toFixed(3)),
+        ...(eta?.estimate !== undefined && { secondsLeft: Number(eta.estimate.toFixed(1)), estimateBasis: eta.basis }),
+        ...(eta?.atMost !== undefined && { secondsLeftAtMost: Number(eta.atMost.toFixed(1)) }),
+      });
+    }
   };
 }
 

@@ -1,11 +1,13 @@
 // Runs one target: search, then write its counterexamples (plain text and
-// ITF) and a JSON summary under the output folder.
+// ITF), a JSON summary and an HTML report under the output folder.
 
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bfs, type SearchOptions, type SearchResult } from '../explorer/bfs.js';
 import type { Step } from '../explorer/model.js';
-import { toItf } from '../report/itf.js';
+import { renderHtmlReport } from '../report/html.js';
+import { leastInterleaved } from '../report/interleave.js';
+import { toItf, type ItfTrace } from '../report/itf.js';
 import { renderTextTrace } from '../report/text.js';
 import { EXIT, UsageError } from './errors.js';
 import { buildModel, describeTarget, reproduceCommand, type Target } from './target.js';
@@ -36,6 +38,8 @@ export interface RunSummary {
   depth: number;
   complete: boolean;
   stopReason: string;
+  /** One line: why the run stopped early (a worker failed, the memory bound). */
+  failure?: string;
   seconds: number;
   statesPerSecond: number;
   bytesPerState: number;
@@ -55,23 +59,30 @@ export function prepareOutDir(dir: string): void {
   }
 }
 
-export function exitCodeOf(r: SearchResult<unknown, Step>): number {
+/** A search result from bfs() or parallelBfs() (which adds stop reasons and a failure line). */
+export type SearchOutcome = Omit<SearchResult<unknown, Step>, 'stopReason'> & { stopReason: string; failure?: string | null };
+
+export function exitCodeOf(r: SearchOutcome): number {
+  if (r.stopReason === 'worker-failed') return EXIT.INTERNAL;
   if (r.violations.length > 0) return EXIT.VIOLATED;
   if (!r.complete) return EXIT.INCOMPLETE;
   if (r.covers.some((c) => !c.reached)) return EXIT.VIOLATED; // a vacuous model must not pass
   return EXIT.HOLDS;
 }
 
-export function runTarget(target: Target, options: SearchOptions, outDir: string | null): RunSummary {
+export function runTarget(target: Target, options: SearchOptions, outDir: string | null, searched?: SearchOutcome): RunSummary {
   const model = buildModel(target);
-  const r = bfs(model, options);
+  const r: SearchOutcome = searched ?? bfs(model, options);
   const command = reproduceCommand(target);
   const configuration = describeTarget(target);
-  const violations: ViolationSummary[] = r.violations.map((v) => {
+  const itfs = new Map<string, ItfTrace>();
+  const violations: ViolationSummary[] = r.violations.map((found) => {
+    // Reported: the shortest trace with the fewest thread switches (report/interleave.ts).
+    const { violation: v, searched } = leastInterleaved(model, found, { maxStates: 2 * r.states + 1000 });
     const base = `${target.label}-${v.property.id}`;
     const files = { text: outDir ? join(outDir, `${base}.txt`) : '', itf: outDir ? join(outDir, `${base}.itf.json`) : '' };
     if (outDir) {
-      writeFileSync(files.text, renderTextTrace(model, v, { tool: TOOL, configuration, command }));
+      writeFileSync(files.text, renderTextTrace(model, v, { tool: TOOL, configuration, command, leastInterleaved: searched }));
       const itf = toItf(model, v, {
         tool: TOOL,
         version: VERSION,
@@ -79,6 +90,7 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
         description: configuration,
       });
       writeFileSync(files.itf, `${JSON.stringify(itf, null, 1)}\n`);
+      itfs.set(files.itf, itf);
     }
     return { property: v.property.id, name: v.property.name, kind: v.kind, message: v.message, traceLength: v.trace.length - 1, files };
   });
@@ -98,6 +110,7 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     depth: r.depth,
     complete: r.complete,
     stopReason: r.stopReason,
+    ...(r.failure && { failure: r.failure }),
     seconds: Number(r.seconds.toFixed(3)),
     statesPerSecond: Math.round(r.statesPerSecond),
     bytesPerState: Number(r.bytesPerState.toFixed(2)),
@@ -107,5 +120,6 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     exitCode: exitCodeOf(r),
   };
   if (outDir) writeFileSync(join(outDir, `${target.label}.summary.json`), `${JSON.stringify(summary, null, 2)}\n`);
+  if (outDir) writeFileSync(join(outDir, `${target.label}.html`), renderHtmlReport({ title: `${TOOL}: ${target.label}`, runs: [summary], traces: itfs }));
   return summary;
 }

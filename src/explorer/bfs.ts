@@ -10,7 +10,7 @@ import { Frontier } from './frontier.js';
 import { DEADLOCK, type Model, type Step } from './model.js';
 import type { SearchSnapshot } from './checkpoint.js';
 import { ParentLinks, type Path } from './parents.js';
-import { recheck, replay, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
+import { liftCanonicalPath, recheck, replay, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
 import { FingerprintSet, Insert } from './visited.js';
 
 export interface SearchOptions {
@@ -30,6 +30,8 @@ export interface SearchOptions {
   progressIntervalMs?: number;
   /** Periodic checkpoints: `due()` is asked between expansions; `save` writes the snapshot. */
   checkpoint?: { identity: string; due(): boolean; save(snapshot: SearchSnapshot): void };
+  /** Reduce by the model's symmetries (Model.canonicalEncoding), when it has any. */
+  symmetry?: boolean;
   /** Continue a search from a checkpoint of the same identity. */
   resume?: SearchSnapshot;
   /** Asked between expansions: stop (after a last checkpoint) with stopReason 'interrupted'. */
@@ -110,6 +112,8 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
   const coverDepth: (number | null)[] = snap ? [...snap.coverDepth] : model.covers.map(() => null);
   const rules = new Map<string, number>(snap ? snap.rules : []);
   const priorSeconds = snap?.seconds ?? 0;
+  const canonical = options.symmetry === true ? model.canonicalEncoding?.bind(model) : undefined;
+  const encode = canonical ?? ((s: S) => model.encode(s));
   const invariants = model.invariants;
   const tprops = model.transitionProperties;
   const covers = model.covers;
@@ -142,7 +146,7 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
     k = snap.position;
   } else {
     model.initStates().forEach((s, i) => {
-      const bytes = model.encode(s);
+      const bytes = encode(s);
       fingerprint64(bytes, bytes.length, fp);
       if (visited.insert(fp[0]!, fp[1]!) !== Insert.New) return;
       const ord = links.addRoot(i);
@@ -235,7 +239,7 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
           const msg = tp.check(state, step, after);
           if (msg !== null) record(tp, 'transition', msg, ordinal, i);
         }
-        const bytes = model.encode(after);
+        const bytes = encode(after);
         fingerprint64(bytes, bytes.length, fp);
         const ins = visited.insert(fp[0]!, fp[1]!);
         if (ins === Insert.Seen) continue;
@@ -260,7 +264,7 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
   if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
 
   const seconds = priorSeconds + (performance.now() - start) / 1000;
-  const violations = [...found.values()].map((p) => buildViolation(model, links, p));
+  const violations = [...found.values()].map((p) => buildViolation(model, links, p, canonical !== undefined));
   const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
   return {
     model: model.name,
@@ -286,10 +290,10 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
   };
 }
 
-function buildViolation<S, St extends Step>(model: Model<S, St>, links: ParentLinks, p: Pending): Violation<S, St> {
+function buildViolation<S, St extends Step>(model: Model<S, St>, links: ParentLinks, p: Pending, symmetric: boolean): Violation<S, St> {
   const base = links.path(p.ordinal);
-  const path: Path = p.step >= 0 ? { init: base.init, steps: [...base.steps, p.step] } : base;
-  const trace = replay(model, path);
+  const found: Path = p.step >= 0 ? { init: base.init, steps: [...base.steps, p.step] } : base;
+  const { path, trace } = symmetric ? liftCanonicalPath(model, found, p.kind, p.property.id) : { path: found, trace: replay(model, found) };
   const again = recheck(model, p.kind, p.property.id, trace);
   if (again === null) {
     throw new Error(

@@ -57,6 +57,13 @@ export interface Model<S, St extends Step = Step> {
   /** Canonical, compact bytes; equal states give equal bytes and vice versa. */
   encode(state: S): Uint8Array;
   decode(bytes: Uint8Array): S;
+  /**
+   * Optional symmetry reduction: the encoding of a canonical representative
+   * of the state's class under the model's symmetries (renamings that change
+   * no future behaviour). Used instead of encode() when the search is asked
+   * to reduce by symmetry; traces are mapped back to real ones (trace.ts).
+   */
+  canonicalEncoding?(state: S): Uint8Array;
   readonly invariants: readonly Invariant<S>[];
   readonly transitionProperties: readonly TransitionProperty<S, St>[];
   readonly covers: readonly Cover<S>[];

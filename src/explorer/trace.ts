@@ -81,3 +81,57 @@ export function recheck<S, St extends Step>(
     }
   }
 }
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Under symmetry reduction the search moves between canonical states: the
+ * recorded path is a path of canonical states, each step taken from a
+ * canonical representative. This maps it back to a real execution of the
+ * unreduced model, step by step: from the real state r_i, take the first
+ * enabled step whose successor is in the same symmetry class as the
+ * canonical path's next state (one exists because the renamings are
+ * symmetries). At the last step a successor that really violates the
+ * property is preferred. The result is then re-checked like any trace.
+ */
+export function liftCanonicalPath<S, St extends Step>(
+  model: Model<S, St>,
+  path: Path,
+  kind: ViolationKind,
+  propertyId: string,
+): { path: Path; trace: TraceEntry<S, St>[] } {
+  const canon = model.canonicalEncoding;
+  if (!canon) throw new TraceReplayError('the model has no symmetry reduction');
+  const inits = model.initStates();
+  if (path.init < 0 || path.init >= inits.length) throw new TraceReplayError(`no initial state number ${path.init}`);
+  let c = model.decode(canon(inits[path.init] as S));
+  let r = inits[path.init] as S;
+  const trace: TraceEntry<S, St>[] = [{ step: null, stepIndex: path.init, state: r }];
+  const steps: number[] = [];
+  path.steps.forEach((index, k) => {
+    const cStep = model.steps(c)[index];
+    if (cStep === undefined) throw new TraceReplayError(`step ${k + 1}: index ${index} is not enabled in the canonical state`);
+    const target = canon(model.apply(c, cStep));
+    const last = k === path.steps.length - 1;
+    const candidates: { i: number; step: St; next: S }[] = [];
+    model.steps(r).forEach((step, i) => {
+      const next = model.apply(r, step);
+      if (sameBytes(canon(next), target)) candidates.push({ i, step, next });
+    });
+    if (candidates.length === 0) throw new TraceReplayError(`step ${k + 1}: no real step matches the canonical one (not a symmetry?)`);
+    let pick = candidates[0]!;
+    if (last) {
+      pick =
+        candidates.find((cand) => recheck(model, kind, propertyId, [...trace, { step: cand.step, stepIndex: cand.i, state: cand.next }]) !== null) ?? pick;
+    }
+    steps.push(pick.i);
+    trace.push({ step: pick.step, stepIndex: pick.i, state: pick.next });
+    r = pick.next;
+    c = model.decode(target);
+  });
+  return { path: { init: path.init, steps }, trace };
+}

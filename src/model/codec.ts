@@ -7,13 +7,13 @@ import { List } from 'immutable';
 import type { Ctx } from './context.js';
 import { Frame, Vcpu, World, type FrameFields, type VcpuFields } from './state.js';
 
-const OFFSET = 4;
+export const OFFSET = 4;
 
-const VCPU_KEYS = Object.keys(Vcpu().toObject()) as (keyof VcpuFields)[];
+export const VCPU_KEYS = Object.keys(Vcpu().toObject()) as (keyof VcpuFields)[];
 const VCPU_BOOL = VCPU_KEYS.map((k) => typeof Vcpu()[k] === 'boolean');
-const FRAME_KEYS = Object.keys(Frame().toObject()) as (keyof FrameFields)[];
+export const FRAME_KEYS = Object.keys(Frame().toObject()) as (keyof FrameFields)[];
 const FRAME_BOOL = FRAME_KEYS.map((k) => typeof Frame()[k] === 'boolean');
-const SCALARS = ['phase', 'vmDead', 'oops', 'destroyed', 'launchNext', 'launchAttempts', 'apRequests', 'punches', 'inits', 'punching'] as const;
+export const SCALARS = ['phase', 'vmDead', 'oops', 'destroyed', 'launchNext', 'launchAttempts', 'apRequests', 'punches', 'inits', 'punching'] as const;
 
 function byte(x: number | boolean): number {
   if (typeof x === 'boolean') return x ? 1 : 0;
@@ -63,6 +63,7 @@ export function makeCodec(ctx: Ctx): Codec {
 
   const length = encodedLength(ctx);
   return {
+
     encode(w: World): Uint8Array {
       const out = new Uint8Array(length);
       let p = 0;

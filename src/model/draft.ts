@@ -3,6 +3,7 @@
 // and yields the next World. Each step builds its own draft, so transitions
 // stay pure functions of (state, step).
 
+import type { Choose } from './choice.js';
 import type { ProtectedField, VmsaEvent } from './events.js';
 import { Alloc, Rmp, type FrameFields, type VcpuFields, type World, type WorldFields } from './state.js';
 
@@ -90,10 +91,37 @@ export class Draft {
     return this.setFrame(f, { alloc: Alloc.LEAKED, leaks: p.leaks + 1 });
   }
 
-  /** The page allocator: the lowest FREE frame, or -1 (-ENOMEM). */
-  allocate(alloc: number, owner: number, rmp: number = Rmp.HV): number {
-    const f = this.w.frames.findIndex((p) => p.alloc === Alloc.FREE);
-    if (f < 0) return -1;
+  /**
+   * The page allocator: any FREE frame, or -1 (-ENOMEM). Free frames that
+   * nothing distinguishes (same residual RMP state and leak count, and no
+   * stale pointer to them) are interchangeable, so one choice per kind of
+   * free frame is enough: normally there is one kind and no choice at all.
+   * A page freed while still RMP-assigned (U2), or one a stale vmsa_pa still
+   * names (D2), is a kind of its own: whether it is handed out again
+   * matters. Choosing among the kinds keeps the model symmetric under frame
+   * renaming (symmetry.ts).
+   */
+  allocate(alloc: number, owner: number, rmp: number, choose: Choose): number {
+    const referenced = new Set<number>();
+    this.w.vcpus.forEach((c) => [c.upVmsa, c.vmsaPage, c.vmsaPa, c.lPfn].forEach((f) => referenced.add(f)));
+    this.w.gmem.forEach((f) => referenced.add(f));
+    const candidates: number[] = [];
+    const kinds = new Set<string>();
+    this.w.frames.forEach((p, f) => {
+      const kind = referenced.has(f) ? `frame${f}` : `${p.rmp}/${p.leaks}`;
+      if (p.alloc === Alloc.FREE && !kinds.has(kind)) {
+        kinds.add(kind);
+        candidates.push(f);
+      }
+    });
+    if (candidates.length === 0) return -1;
+    let f = candidates[0]!;
+    for (const other of candidates.slice(1)) {
+      if (choose(`the allocator returns frame${other}`, true)) {
+        f = other;
+        break;
+      }
+    }
     this.setFrame(f, { alloc, owner, rmp, enc: false, inUseBy: -1 });
     return f;
   }

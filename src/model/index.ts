@@ -8,6 +8,7 @@ import { makeCtx, type Ctx } from './context.js';
 import { vmsaCovers } from './covers.js';
 import { initialWorld } from './init.js';
 import { showWorld } from './show.js';
+import { Symmetry } from './symmetry.js';
 import type { VmsaStep } from './step.js';
 import { enabledSteps } from './steps.js';
 import type { World } from './state.js';
@@ -18,6 +19,7 @@ export function vmsaModel(config: VmsaConfig): VmsaModel {
   const ctx = makeCtx(validateConfig(config));
   const props = vmsaProperties(ctx);
   const codec = makeCodec(ctx);
+  const symmetry = new Symmetry(ctx);
   return {
     ctx,
     name: `vmsa(${ctx.variant}, ${config.vm}, ${ctx.n} vCPU${ctx.n > 1 ? 's' : ''})`,
@@ -26,6 +28,7 @@ export function vmsaModel(config: VmsaConfig): VmsaModel {
     apply: (_w, step) => step.next,
     encode: (w) => codec.encode(w),
     decode: (bytes) => codec.decode(bytes),
+    canonicalEncoding: (w) => symmetry.canonical(codec.encode(w)),
     invariants: props.invariants,
     transitionProperties: props.transitionProperties,
     covers: vmsaCovers(ctx),

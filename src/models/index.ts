@@ -6,6 +6,7 @@ import { brokenLockModel } from './broken-lock.js';
 import { countersModel } from './counters.js';
 import { mailboxModel } from './mailbox.js';
 import { petersonModel } from './peterson.js';
+import { throwingModel } from './throwing.js';
 
 /** A bad model spec; the message is one line, fit for a usage error (exit 2). */
 export class ModelSpecError extends Error {
@@ -27,6 +28,8 @@ interface Entry {
   description: string;
   params: Param[];
   make(args: number[]): AnyModel;
+  /** Test-only: resolvable, but not listed to users. */
+  hidden?: boolean;
 }
 
 export const testModels: Readonly<Record<string, Entry>> = {
@@ -57,6 +60,12 @@ export const testModels: Readonly<Record<string, Entry>> = {
       { name: 'G', min: 1, max: 10, default: 2 },
     ],
     make: ([n, g]) => mailboxModel(n!, g!),
+  },
+  'throw-at': {
+    description: 'test only: 3 counters 0..9 whose steps() throws after N calls in one thread (a failing worker)',
+    params: [{ name: 'N', min: 0, max: 1_000_000, default: 50 }],
+    make: ([n]) => throwingModel(n!),
+    hidden: true,
   },
 };
 
@@ -89,5 +98,7 @@ export function resolveModel(spec: string): AnyModel {
 }
 
 export function listTestModels(): { name: string; description: string }[] {
-  return Object.entries(testModels).map(([name, e]) => ({ name: usage(name, e), description: e.description }));
+  return Object.entries(testModels)
+    .filter(([, e]) => e.hidden !== true)
+    .map(([name, e]) => ({ name: usage(name, e), description: e.description }));
 }

@@ -47,3 +47,13 @@ export function diff(before: Flat, after: Flat): string[] {
   }
   return lines;
 }
+
+/**
+ * Locks a thread holds: fields whose name ends in "mutex" and whose value is
+ * the actor (show() names a mutex's holder by its thread).
+ */
+export function locksHeld(flat: Flat, actor: string): string[] {
+  const held: string[] = [];
+  for (const [k, v] of flat) if (/mutex$/.test(k) && v === actor) held.push(k);
+  return held;
+}

@@ -25,7 +25,8 @@ export interface ItfMeta {
 }
 
 export interface ItfState {
-  '#meta': { index: number; step: string | null; actor: string | null; source: string | null; stepIndex: number };
+  /** step, actor and source are "none" for the initial state (ITF has no null). */
+  '#meta': { index: number; step: string; actor: string; source: string; stepIndex: number };
   [variable: string]: unknown;
 }
 
@@ -35,8 +36,12 @@ export interface ItfTrace {
   states: ItfState[];
 }
 
-function itfValue(x: unknown): unknown {
-  if (x === null || x === undefined) return 'none';
+/** ITF has no null: an absent value is this string. */
+export const NONE = 'none';
+
+/** A show() value as ITF: null and undefined become "none", big numbers #bigint. */
+export function itfValue(x: unknown): unknown {
+  if (x === null || x === undefined) return NONE;
   if (Array.isArray(x)) return x.map(itfValue);
   if (typeof x === 'object') {
     return Object.fromEntries(Object.entries(x as Record<string, unknown>).map(([k, v]) => [k, itfValue(v)]));
@@ -69,12 +74,71 @@ export function toItf<S, St extends Step>(
     states: v.trace.map((e, i) => ({
       '#meta': {
         index: i,
-        step: e.step?.label ?? null,
-        actor: e.step?.actor ?? null,
-        source: e.step?.source ?? null,
+        step: e.step?.label ?? NONE,
+        actor: e.step?.actor ?? NONE,
+        source: e.step?.source ?? NONE,
         stepIndex: e.stepIndex,
       },
       ...shown[i],
     })),
   };
+}
+
+/** A file that is not a well-formed vmsa-check ITF trace; the message is one line. */
+export class ItfError extends Error {}
+
+const isObj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+function findNull(x: unknown, path: string): string | null {
+  if (x === null) return path;
+  if (Array.isArray(x)) {
+    for (const [i, v] of x.entries()) {
+      const p = findNull(v, `${path}[${i}]`);
+      if (p) return p;
+    }
+  } else if (isObj(x)) {
+    for (const [k, v] of Object.entries(x)) {
+      const p = findNull(v, `${path}.${k}`);
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
+/** Parses and checks the shape of an ITF trace written by toItf(). */
+export function parseItf(text: string): ItfTrace {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ItfError(`not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (!isObj(json)) throw new ItfError('not an ITF trace: the top level is not an object');
+  const meta = json['#meta'];
+  if (!isObj(meta)) throw new ItfError('not an ITF trace: no "#meta" object');
+  if (meta.format !== ITF_FORMAT) throw new ItfError(`not an ITF trace: #meta.format is ${JSON.stringify(meta.format)}, not "ITF"`);
+  if (!isObj(meta.target) || typeof meta.target.model !== 'string') throw new ItfError('#meta.target.model is missing');
+  const prop = meta.property;
+  if (!isObj(prop) || typeof prop.id !== 'string' || typeof prop.name !== 'string' || typeof prop.kind !== 'string') {
+    throw new ItfError('#meta.property must have an id, a name and a kind');
+  }
+  if (!['invariant', 'transition', 'deadlock'].includes(prop.kind)) throw new ItfError(`#meta.property.kind ${JSON.stringify(prop.kind)} is unknown`);
+  if (!Number.isSafeInteger(meta.init) || (meta.init as number) < 0) throw new ItfError('#meta.init must be a whole number');
+  const vars = json.vars;
+  if (!Array.isArray(vars) || !vars.every((v) => typeof v === 'string')) throw new ItfError('"vars" must be an array of names');
+  const states = json.states;
+  if (!Array.isArray(states) || states.length === 0) throw new ItfError('"states" must be a non-empty array');
+  states.forEach((s: unknown, i) => {
+    if (!isObj(s) || !isObj(s['#meta'])) throw new ItfError(`state ${i} has no "#meta" object`);
+    const m = s['#meta'];
+    if (m.index !== i) throw new ItfError(`state ${i}: #meta.index is ${JSON.stringify(m.index)}`);
+    if (!Number.isSafeInteger(m.stepIndex) || (m.stepIndex as number) < 0) throw new ItfError(`state ${i}: #meta.stepIndex must be a whole number`);
+    for (const f of ['step', 'actor', 'source']) {
+      if (typeof m[f] !== 'string') throw new ItfError(`state ${i}: #meta.${f} must be a string`);
+    }
+    for (const v of vars as string[]) if (!(v in s)) throw new ItfError(`state ${i} lacks variable "${v}"`);
+  });
+  const nul = findNull(json, '$');
+  if (nul) throw new ItfError(`null at ${nul} (ITF has no null)`);
+  return json as unknown as ItfTrace;
 }

@@ -1,11 +1,13 @@
 // The counterexample as plain text fit for an email reply to a patch: at
 // most 72 columns, one column per thread in the style kernel commit
 // messages use for races, each step naming the kernel function, the locks
-// its thread holds afterwards, and only what changed.
+// its thread holds afterwards, and only what changed. Plain ASCII, never a
+// colour code: the text goes into mail and files as it is.
 
 import type { Model, Step } from '../explorer/model.js';
 import type { Violation } from '../explorer/trace.js';
-import { diff, flatten, type Flat } from './flatten.js';
+import { diff, flatten, locksHeld, type Flat } from './flatten.js';
+import { actorSwitches } from './interleave.js';
 import { pad, wrap } from './wrap.js';
 
 export const TEXT_WIDTH = 72;
@@ -16,13 +18,17 @@ export interface TraceHeader {
   /** The command that reproduces the trace. */
   command: string;
   tool: string;
+  /** True when the trace is the least-interleaved of the shortest (interleave.ts). */
+  leastInterleaved?: boolean;
 }
 
-/** Locks a thread holds: show() fields whose name ends in "mutex" and whose value is the actor. */
-function locksHeld(flat: Flat, actor: string): string[] {
-  const held: string[] = [];
-  for (const [k, v] of flat) if (/mutex$/.test(k) && v === actor) held.push(k);
-  return held;
+/**
+ * A shell command in lines of at most `width` columns, broken between
+ * words with a trailing backslash, so that it can be pasted as it is.
+ */
+export function wrapCommand(command: string, width: number): string[] {
+  const lines = wrap(command, width - 2);
+  return lines.map((l, i) => (i < lines.length - 1 ? `${l} \\` : l));
 }
 
 export function renderTextTrace<S, St extends Step>(model: Model<S, St>, v: Violation<S, St>, header: TraceHeader): string {
@@ -33,8 +39,12 @@ export function renderTextTrace<S, St extends Step>(model: Model<S, St>, v: Viol
   out.push(...wrap(v.property.description, w - 2).map((l) => `  ${l}`));
   out.push('');
   out.push(...wrap(`Configuration: ${header.configuration}`, w));
-  out.push(...wrap(`Reproduce: ${header.command}`, w));
-  out.push(...wrap(`Shortest trace: ${v.trace.length - 1} step${v.trace.length === 2 ? '' : 's'}. ${v.message}.`, w));
+  out.push('Reproduce:', ...wrapCommand(header.command, w - 2).map((l) => `  ${l}`));
+  const n = v.trace.length - 1;
+  const sw = actorSwitches(v.trace);
+  const switches = `${sw} switch${sw === 1 ? '' : 'es'} between threads${header.leastInterleaved ? ' (the fewest of any shortest trace)' : ''}`;
+  out.push(...wrap(`Shortest trace: ${n} step${n === 1 ? '' : 's'}, ${switches}.`, w));
+  out.push(...wrap(`Found: ${v.message}.`, w));
   out.push('');
 
   const show = (s: S): Flat => flatten(model.show ? model.show(s) : {});
@@ -54,7 +64,9 @@ export function renderTextTrace<S, St extends Step>(model: Model<S, St>, v: Viol
     const indent = ' '.repeat(column(step.actor));
     wrap(what, w - 4 - indent.length).forEach((l, k) => out.push(`${k === 0 ? pad(String(i + 1), 4) : '    '}${indent}${l}`.trimEnd()));
     const held = locksHeld(now, step.actor);
-    const notes = [...diff(prev, now).filter((d) => !/mutex:/.test(d)), ...(held.length > 0 ? [`holds: ${held.join(', ')}`] : [])];
+    const heldBefore = locksHeld(prev, step.actor);
+    const locks = held.length > 0 ? [`holds: ${held.join(', ')}`] : heldBefore.length > 0 ? ['holds: no lock'] : [];
+    const notes = [`in ${step.source}`, ...diff(prev, now).filter((d) => !/mutex:/.test(d)), ...locks];
     for (const n of notes) out.push(...wrap(n, w - 10 - indent.length).map((l, k) => `${indent}${k === 0 ? '      | ' : '      |   '}${l}`));
     prev = now;
   });

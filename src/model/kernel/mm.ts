@@ -57,7 +57,7 @@ export function kvmGmemGetPfn(d: Draft, ctx: Ctx, gpa: number, choose: Choose): 
   if (choose('kvm_gmem_get_pfn fails', ctx.k.gmemGetPfnFail)) return NO_FRAME;
   const current = d.w.gmem.get(gpa)!;
   if (current !== HOLE) return current;
-  const f = d.allocate(Alloc.GMEM, gpa, Rmp.PRIV);
+  const f = d.allocate(Alloc.GMEM, gpa, Rmp.PRIV, choose);
   if (f < 0) return NO_FRAME; // -ENOMEM
   d.set({ gmem: d.w.gmem.set(gpa, f) });
   return f;

@@ -66,7 +66,7 @@ export function dumpVmcb(d: Draft, ctx: Ctx, v: number, choose: Choose): void {
   const plain = isPatch1(ctx) ? kvmVmsaRef(ctx, c) !== NO_FRAME : !c.prot;
   if (!plain) {
     // SNP: snp_alloc_firmware_page(); ES: alloc_page().
-    const tmp = d.allocate(Alloc.FWTMP, v, ctx.snp ? Rmp.FW : Rmp.HV);
+    const tmp = d.allocate(Alloc.FWTMP, v, ctx.snp ? Rmp.FW : Rmp.HV, choose);
     if (tmp >= 0) {
       if (c.vmsaPa !== NO_FRAME) d.emit({ e: 'fw_read', frame: c.vmsaPa }); // (SNP_)DBG_DECRYPT(src = vmsa_pa)
       // SNP: snp_page_reclaim(); failure -> leaked, NULL returned, nothing to free.

@@ -1,0 +1,190 @@
+// Benchmark: the parallel search (src/explorer/parallel-bfs.ts) at 1 and 2
+// workers on mailbox configs B and C and on the largest VMSA preset, against
+// SPIN's pan (full state vector, and -DNCORE=2) run in the same script.
+//
+//   npm run bench:parallel -- [--runs R] [--configs B,C,d4] [--no-spin] [--pml PATH]
+//
+// The machine is shared: runs are interleaved (1 worker, 2 workers, SPIN,
+// SPIN NCORE=2, then again), and the figures that matter are the ratios of
+// medians taken in this one run. Each of our runs is a fresh Node process
+// timed whole (start-up, worker start-up, JIT warm-up and GC included), as
+// SPIN's pan is. Prints figures; exits 1 only on a count mismatch, never on time.
+
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Model, Step } from '../src/explorer/model.js';
+import { parallelBfs } from '../src/explorer/parallel-bfs.js';
+import { modelSpec, type ModelSpec } from '../src/explorer/workers.js';
+import type { VmsaConfig } from '../src/model/config.js';
+import { vmsaModel } from '../src/model/index.js';
+import { findPreset, presetKnobs } from '../src/model/presets.js';
+import { resolveModel } from '../src/models/index.js';
+
+interface Config {
+  name: string;
+  /** "mailbox:N,G" or "preset:NAME:VARIANT". */
+  target: string;
+  /** For SPIN (mailbox only). */
+  spin?: { n: number; g: number };
+}
+
+const CONFIGS: Config[] = [
+  { name: 'B', target: 'mailbox:2,8', spin: { n: 2, g: 8 } },
+  { name: 'C', target: 'mailbox:3,2', spin: { n: 3, g: 2 } },
+  { name: 'd4', target: 'preset:d4-req-gpa-not-reset:patch1' },
+];
+
+interface ChildResult {
+  states: number;
+  transitions: number;
+  seconds: number;
+  bytesPerState: number;
+  linkBytesPerState: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const fmt = (x: number, digits = 2): string => x.toFixed(digits);
+const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+function usageError(msg: string): never {
+  console.error(`bench/parallel: ${msg}`);
+  process.exit(2);
+}
+
+function targetOf(t: string): { model: Model<unknown, Step>; spec: ModelSpec } {
+  if (t.startsWith('preset:')) {
+    const [, name, variant] = t.split(':');
+    const p = findPreset(name!) ?? usageError(`unknown preset ${name}`);
+    const config: VmsaConfig = { variant: variant as VmsaConfig['variant'], vm: p.vm, vcpus: p.vcpus, gfns: p.gfns, knobs: presetKnobs(p) };
+    return { model: vmsaModel(config) as unknown as Model<unknown, Step>, spec: modelSpec(import.meta.url, '../src/model/index.js', 'vmsaModel', config) };
+  }
+  return { model: resolveModel(t), spec: modelSpec(import.meta.url, '../src/models/index.js', 'resolveModel', t) };
+}
+
+/** Child mode: one search, its figures as one JSON line on stdout. */
+async function child(target: string, workers: number): Promise<void> {
+  const { model, spec } = targetOf(target);
+  const r = await parallelBfs(model, spec, { workers, collectRuleCoverage: false, allViolations: true });
+  const out: ChildResult = {
+    states: r.states,
+    transitions: r.transitions,
+    seconds: r.seconds,
+    bytesPerState: r.bytesPerState,
+    linkBytesPerState: r.parentLinkBytes / Math.max(1, r.states),
+  };
+  console.log(JSON.stringify(out));
+}
+
+function timed(cmd: string, args: string[], cwd?: string): { stdout: string; seconds: number } {
+  const t0 = performance.now();
+  const p = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (p.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${p.status ?? p.signal}): ${p.stderr.slice(0, 500)}`);
+  return { stdout: p.stdout, seconds };
+}
+
+function onPath(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+interface Run {
+  wall: number;
+  result?: ChildResult;
+}
+
+async function main(argv: string[]): Promise<void> {
+  let runs = 3;
+  let names = CONFIGS.map((c) => c.name);
+  let spin = true;
+  let pml = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/bench/mailbox/mailbox.pml');
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => argv[++i] ?? usageError(`${a} needs a value`);
+    if (a === '--child') {
+      const [target, w] = value().split('@');
+      return child(target!, Number(w));
+    } else if (a === '--runs') {
+      runs = Number(value());
+      if (!Number.isInteger(runs) || runs < 1) usageError('--runs must be a positive integer');
+    } else if (a === '--configs') {
+      names = value().split(',').map((s) => s.trim());
+      for (const n of names) if (!CONFIGS.some((c) => c.name === n)) usageError(`unknown config "${n}" (${CONFIGS.map((c) => c.name).join(', ')})`);
+    } else if (a === '--no-spin') spin = false;
+    else if (a === '--pml') pml = resolve(value());
+    else usageError(`unknown argument "${a}"`);
+  }
+  const haveSpin = spin && onPath('spin') && onPath('gcc') && existsSync(pml);
+  if (spin && !haveSpin) console.log(`(SPIN comparison skipped: needs spin and gcc on PATH and ${pml})`);
+  const self = fileURLToPath(import.meta.url);
+  let ok = true;
+
+  for (const c of CONFIGS.filter((x) => names.includes(x.name))) {
+    console.log(`config ${c.name} (${c.target}):`);
+    let dir: string | null = null;
+    const spinExes: [string, string][] = [];
+    if (haveSpin && c.spin) {
+      dir = mkdtempSync(join(tmpdir(), `parallel-spin-${c.name}-`));
+      copyFileSync(pml, join(dir, 'mailbox.pml'));
+      timed('spin', [`-DN=${c.spin.n}`, `-DG=${c.spin.g}`, '-a', 'mailbox.pml'], dir);
+      timed('gcc', ['-O2', '-DNOREDUCE', '-DSAFETY', '-o', 'pan1', 'pan.c'], dir);
+      timed('gcc', ['-O2', '-DNOREDUCE', '-DSAFETY', '-DNCORE=2', '-o', 'pan2', 'pan.c'], dir);
+      spinExes.push(['SPIN full state', 'pan1'], ['SPIN NCORE=2', 'pan2']);
+    }
+    const ours: Record<number, Run[]> = { 1: [], 2: [] };
+    const spinRuns: Record<string, number[]> = {};
+    try {
+      for (let r = 0; r < runs; r++) {
+        for (const w of [1, 2]) {
+          const { stdout, seconds } = timed(process.execPath, [self, '--child', `${c.target}@${w}`]);
+          ours[w]!.push({ wall: seconds, result: JSON.parse(stdout) as ChildResult });
+        }
+        for (const [what, exe] of spinExes) {
+          const { stdout, seconds } = timed(`./${exe}`, ['-m6000000', '-w24'], dir!);
+          (spinRuns[what] ??= []).push(seconds);
+          const stored = /^\s*(\d+) states, stored/m.exec(stdout);
+          const first = ours[1]![0]!.result!;
+          if (r === 0 && (!stored || Number(stored[1]) !== first.states)) {
+            console.log(`  ${what}: MISMATCH: ${stored?.[1] ?? '?'} states stored, ours ${first.states}`);
+            ok = false;
+          }
+        }
+      }
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+    const all = [...ours[1]!, ...ours[2]!].map((x) => x.result!);
+    const same = all.every((x) => x.states === all[0]!.states && x.transitions === all[0]!.transitions);
+    if (!same) ok = false;
+    console.log(`  states ${int(all[0]!.states)}, transitions ${int(all[0]!.transitions)}: ${same ? 'same at 1 and 2 workers' : 'MISMATCH between runs'}`);
+    const wall: Record<number, number> = {};
+    const search: Record<number, number> = {};
+    for (const w of [1, 2]) {
+      wall[w] = median(ours[w]!.map((x) => x.wall));
+      search[w] = median(ours[w]!.map((x) => x.result!.seconds));
+      const res = ours[w]![0]!.result!;
+      console.log(
+        `  ${w} worker${w > 1 ? 's' : ' '}: ${int(res.states / search[w]!)} states/s (search ${fmt(search[w]!)} s, whole process ${fmt(wall[w]!)} s; ` +
+          `runs ${ours[w]!.map((x) => fmt(x.wall)).join(', ')} s), table ${fmt(res.bytesPerState, 1)} bytes/state + parent links ${fmt(res.linkBytesPerState, 1)}`,
+      );
+    }
+    console.log(`  speed-up at 2 workers: ${fmt(search[1]! / search[2]!)}x (search), ${fmt(wall[1]! / wall[2]!)}x (whole process)`);
+    for (const [what, times] of Object.entries(spinRuns)) {
+      const s = median(times);
+      console.log(
+        `  ${what}: ${fmt(s)} s (runs ${times.map((t) => fmt(t)).join(', ')} s); SPIN time / ours: ` +
+          `${fmt(s / wall[1]!)}x for 1 worker, ${fmt(s / wall[2]!)}x for 2 workers (above 1: we are faster)`,
+      );
+    }
+  }
+  console.log(`(medians of ${runs} interleaved runs each)`);
+  if (!ok) process.exit(1);
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,151 @@
+// `vmsa-check diff --base V1 --patched V2 [--preset P ...]`: runs each preset
+// on both variants and lists the properties the patch breaks (violated on the
+// patched variant, not on the base) and fixes (the reverse), each with its
+// witness trace: for a broken property the patched run's shortest trace, for
+// a fixed one the base run's (the behaviour the patch removes).
+//
+// Exit codes: 1 the patch breaks a property on some preset; 3 nothing broken
+// but a run was cut short by --max-seconds/--max-states (a difference may be
+// missing); 0 nothing broken; 2 usage; 4 internal error.
+
+import { join } from 'node:path';
+import { VARIANTS, type Variant } from '../model/config.js';
+import { PRESETS } from '../model/presets.js';
+import { pad } from '../report/wrap.js';
+import { EXIT, UsageError } from './errors.js';
+import { endProgress, progressPrinter } from './output.js';
+import { prepareOutDir, runTarget, type RunSummary } from './run.js';
+import { resolveTarget } from './target.js';
+
+export interface DiffFlags {
+  base: string;
+  patched: string;
+  presets?: string[];
+  out: string;
+  json: boolean;
+  quiet: boolean;
+  maxSeconds?: number;
+  maxStates?: number;
+}
+
+export interface DiffChange {
+  property: string;
+  name: string;
+  message: string;
+  traceLength: number;
+  /** The witness: the patched run's trace for a broken property, the base run's for a fixed one. */
+  trace: { text: string; itf: string };
+}
+
+export interface PresetDiff {
+  preset: string;
+  base: { states: number; complete: boolean; violated: string[]; summary: string };
+  patched: { states: number; complete: boolean; violated: string[]; summary: string };
+  breaks: DiffChange[];
+  fixes: DiffChange[];
+  /** Violated on both. */
+  kept: string[];
+}
+
+export interface DiffResult {
+  base: string;
+  patched: string;
+  presets: PresetDiff[];
+  breaks: number;
+  fixes: number;
+  complete: boolean;
+  exitCode: number;
+}
+
+const byId = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+
+function checkVariant(flag: string, v: string): Variant {
+  if (!VARIANTS.includes(v as Variant)) throw new UsageError(`--${flag}: unknown variant "${v}" (one of: ${VARIANTS.join(', ')})`);
+  return v as Variant;
+}
+
+function changes(from: RunSummary, ids: readonly string[]): DiffChange[] {
+  return ids.map((id) => {
+    const v = from.violations.find((x) => x.property === id)!;
+    return { property: id, name: v.name, message: v.message, traceLength: v.traceLength, trace: { ...v.files } };
+  });
+}
+
+export function diffRuns(preset: string, base: RunSummary, patched: RunSummary, outDir: string): PresetDiff {
+  const b = base.violations.map((v) => v.property).sort(byId);
+  const p = patched.violations.map((v) => v.property).sort(byId);
+  // A property not violated on an incomplete run may still be violated
+  // beyond the bound: only a complete run can show a property holds.
+  const breaks = base.complete ? p.filter((x) => !b.includes(x)) : [];
+  const fixes = patched.complete ? b.filter((x) => !p.includes(x)) : [];
+  return {
+    preset,
+    base: { states: base.states, complete: base.complete, violated: b, summary: join(outDir, `${base.target}.summary.json`) },
+    patched: { states: patched.states, complete: patched.complete, violated: p, summary: join(outDir, `${patched.target}.summary.json`) },
+    breaks: changes(patched, breaks),
+    fixes: changes(base, fixes),
+    kept: b.filter((x) => p.includes(x)),
+  };
+}
+
+export function formatDiff(d: DiffResult): string {
+  const rows: string[][] = [['preset', 'breaks', 'fixes', 'kept', `states ${d.base} -> ${d.patched}`]];
+  for (const p of d.presets) {
+    const states = `${p.base.states}${p.base.complete ? '' : '+'} -> ${p.patched.states}${p.patched.complete ? '' : '+'}`;
+    rows.push([p.preset, p.breaks.map((c) => c.property).join(' ') || '-', p.fixes.map((c) => c.property).join(' ') || '-', p.kept.join(' ') || '-', states]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)) + 2);
+  const lines = [
+    `vmsa-check diff: ${d.patched} against ${d.base} (breaks: violated on ${d.patched} only; fixes: violated on ${d.base} only; kept: on both)`,
+    '',
+    ...rows.map((r) => r.map((c, i) => pad(c, widths[i]!)).join('').trimEnd()),
+    '',
+  ];
+  const witnesses = d.presets.flatMap((p) => [
+    ...p.breaks.map((c) => `  ${p.preset}: breaks ${c.property} ${c.name} (${c.traceLength} steps): ${c.trace.text}`),
+    ...p.fixes.map((c) => `  ${p.preset}: fixes ${c.property} ${c.name} (${c.traceLength} steps on ${d.base}): ${c.trace.text}`),
+  ]);
+  if (witnesses.length > 0) lines.push('Witness traces:', ...witnesses, '');
+  if (!d.complete) lines.push('Some runs were cut short (states marked +): a difference beyond the bound may be missing.', '');
+  lines.push(`${d.breaks} propert${d.breaks === 1 ? 'y' : 'ies'} broken, ${d.fixes} fixed.`);
+  return lines.join('\n');
+}
+
+export function runDiff(f: DiffFlags): { result: DiffResult; code: number } {
+  const base = checkVariant('base', f.base);
+  const patched = checkVariant('patched', f.patched);
+  if (base === patched) throw new UsageError('--base and --patched name the same variant');
+  const presets = f.presets && f.presets.length > 0 ? [...new Set(f.presets)] : PRESETS.map((p) => p.name);
+  // Resolve everything first: a bad preset name fails before any run.
+  const targets = presets.map((p) => [p, resolveTarget({ preset: p, variant: base }), resolveTarget({ preset: p, variant: patched })] as const);
+  prepareOutDir(f.out);
+  const options = {
+    allViolations: true,
+    symmetry: true, // proven not to change a verdict (test/model/symmetry.test.ts)
+    ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
+    ...(f.maxStates !== undefined && { maxStates: f.maxStates }),
+  };
+  const diffs: PresetDiff[] = [];
+  let internal = false;
+  for (const [preset, tb, tp] of targets) {
+    const run = (t: typeof tb): RunSummary => {
+      const onProgress = progressPrinter(f.quiet || f.json, {
+        label: t.label,
+        ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
+        ...(f.maxStates !== undefined && { maxStates: f.maxStates }),
+      });
+      const s = runTarget(t, { ...options, ...(onProgress && { onProgress }) }, f.out);
+      endProgress(f.quiet || f.json);
+      if (s.stopReason === 'worker-failed') internal = true;
+      return s;
+    };
+    diffs.push(diffRuns(preset, run(tb), run(tp), f.out));
+  }
+  const breaks = diffs.reduce((n, d) => n + d.breaks.length, 0);
+  const fixes = diffs.reduce((n, d) => n + d.fixes.length, 0);
+  const complete = diffs.every((d) => d.base.complete && d.patched.complete);
+  const code = internal ? EXIT.INTERNAL : breaks > 0 ? EXIT.VIOLATED : complete ? EXIT.HOLDS : EXIT.INCOMPLETE;
+  const result: DiffResult = { base, patched, presets: diffs, breaks, fixes, complete, exitCode: code };
+  process.stdout.write(f.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatDiff(result)}\n`);
+  return { result, code };
+}

@@ -1,0 +1,287 @@
+// `vmsa-check nightly`: every entry of a matrix (the embedded default, or a
+// JSON file) within one time budget; writes under <out>/<date>/ summary.json,
+// summary.md, junit.xml, results.sarif, index.html, and each run's traces,
+// summary and HTML report under runs/; compares with the previous nightly in
+// <out> (the latest earlier date folder).
+//
+// Exit codes: 4 an internal error in any run; else 1 when any run is not as
+// expected (a violation the matrix does not record, an expected violation
+// that did not happen on a complete run, or a vacuous run); else 3 when the
+// budget stopped or skipped a run; else 0. A missing expected violation fails
+// the night on purpose: the matrix records known defects the model must keep
+// finding; when one disappears either the model lost the ability to see the
+// defect (a regression of the checker, which would otherwise go unnoticed) or
+// the kernel variant really changed and the matrix must be updated on purpose.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseItf } from '../report/itf.js';
+import { renderJunit } from '../report/junit.js';
+import { renderNightlyIndex } from '../report/nightly-index.js';
+import { renderNightlyMarkdown } from '../report/nightly-md.js';
+import type { NightlyComparison, NightlyKey, NightlyRun, NightlySummary } from '../report/nightly-types.js';
+import { renderSarif } from '../report/sarif.js';
+import { EXIT, UsageError } from './errors.js';
+import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './nightly-matrix.js';
+import { emitEvent, endProgress, progressPrinter } from './output.js';
+import { prepareOutDir, runTarget, type RunSummary } from './run.js';
+import { TOOL, VERSION } from './version.js';
+
+export interface NightlyFlags {
+  matrix?: string;
+  budgetSeconds: number;
+  out: string;
+  /** YYYY-MM-DD; default today (UTC). */
+  date?: string;
+  quiet: boolean;
+  /** Print summary.json on stdout instead of the Markdown summary. */
+  json?: boolean;
+}
+
+export const DEFAULT_BUDGET_SECONDS = 3600;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function checkDate(d: string): string {
+  const t = Date.parse(`${d}T00:00:00Z`);
+  if (!DATE_RE.test(d) || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== d) {
+    throw new UsageError(`--date must be a calendar date YYYY-MM-DD (got ${JSON.stringify(d)})`);
+  }
+  return d;
+}
+
+const byId = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+
+/** The latest date folder of `parent` before `date` holding a summary.json, or null. */
+export function previousNightly(parent: string, date: string): string | null {
+  let names: string[];
+  try {
+    names = readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return null;
+  }
+  const earlier = names.filter((n) => DATE_RE.test(n) && n < date && existsSync(join(parent, n, 'summary.json'))).sort();
+  return earlier.length > 0 ? earlier[earlier.length - 1]! : null;
+}
+
+const violationKeys = (runs: readonly NightlyRun[]): NightlyKey[] =>
+  runs.flatMap((r) => r.violations.map((v) => ({ id: r.id, property: v.property })));
+
+export function compareNightlies(previous: { date: string; runs: readonly NightlyRun[] } | null, runs: readonly NightlyRun[]): NightlyComparison {
+  if (!previous) return { previous: null, newViolations: [], disappearedViolations: [], stateCountChanges: [], addedEntries: [], removedEntries: [] };
+  const key = (k: NightlyKey): string => `${k.id}\u0000${k.property}`;
+  const before = new Map(previous.runs.map((r) => [r.id, r]));
+  const now = new Map(runs.map((r) => [r.id, r]));
+  // Only entries that ran to completion both times say anything about
+  // violations appearing or disappearing; a run cut short may not have got there.
+  const comparable = (id: string): boolean => before.get(id)?.complete === true && now.get(id)?.complete === true;
+  const oldKeys = violationKeys(previous.runs).filter((k) => comparable(k.id));
+  const newKeys = violationKeys(runs).filter((k) => comparable(k.id));
+  const oldSet = new Set(oldKeys.map(key));
+  const newSet = new Set(newKeys.map(key));
+  return {
+    previous: previous.date,
+    newViolations: newKeys.filter((k) => !oldSet.has(key(k))),
+    disappearedViolations: oldKeys.filter((k) => !newSet.has(key(k))),
+    stateCountChanges: runs
+      .filter((r) => comparable(r.id) && before.get(r.id)!.states !== r.states)
+      .map((r) => ({ id: r.id, before: before.get(r.id)!.states, after: r.states })),
+    addedEntries: runs.filter((r) => !before.has(r.id)).map((r) => r.id),
+    removedEntries: previous.runs.filter((r) => !now.has(r.id)).map((r) => r.id),
+  };
+}
+
+function readPrevious(parent: string, date: string): { prev: { date: string; runs: NightlyRun[] } | null; note?: string } {
+  const d = previousNightly(parent, date);
+  if (d === null) return { prev: null };
+  try {
+    const json = JSON.parse(readFileSync(join(parent, d, 'summary.json'), 'utf8')) as Partial<NightlySummary>;
+    if (!Array.isArray(json.runs)) throw new Error('no "runs" array');
+    return { prev: { date: d, runs: json.runs } };
+  } catch (e) {
+    return { prev: null, note: `The previous nightly ${d} has an unreadable summary.json (${(e as Error).message.split('\n')[0]}): nothing compared.` };
+  }
+}
+
+function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, started: string): NightlyRun {
+  const violated = s.violations.map((v) => v.property).sort(byId);
+  const expected = e.entry.expect;
+  const unexpected = violated.filter((p) => !expected.includes(p));
+  const missing = s.complete ? expected.filter((p) => !violated.includes(p)) : [];
+  const unreached = s.complete && s.violations.length === 0 ? s.coverage.unreachedCovers : [];
+  const rel = (f: string): string => (f ? relative(dateDir, f).split('\\').join('/') : f);
+  const htmlFile = join(dateDir, 'runs', `${e.id}.html`);
+  const summaryFile = join(dateDir, 'runs', `${e.id}.summary.json`);
+  let status: NightlyRun['status'];
+  if (s.stopReason === 'worker-failed') status = 'error';
+  else if (unexpected.length > 0 || missing.length > 0 || unreached.length > 0) status = 'unexpected';
+  else if (!s.complete) status = 'incomplete';
+  else status = 'as-expected';
+  return {
+    id: e.id,
+    preset: s.preset,
+    variant: s.variant,
+    configuration: s.configuration,
+    command: s.command,
+    status,
+    expected,
+    violated,
+    unexpected,
+    missing,
+    unreachedCovers: unreached,
+    states: s.states,
+    transitions: s.transitions,
+    depth: s.depth,
+    complete: s.complete,
+    stopReason: s.stopReason,
+    seconds: s.seconds,
+    started,
+    ...(s.failure && { error: s.failure }),
+    violations: s.violations
+      .map((v) => ({
+        property: v.property,
+        name: v.name,
+        kind: v.kind,
+        message: v.message,
+        traceLength: v.traceLength,
+        expected: expected.includes(v.property),
+        files: { text: rel(v.files.text), itf: rel(v.files.itf) },
+      }))
+      .sort((a, b) => byId(a.property, b.property)),
+    properties: e.properties,
+    reports: { summary: existsSync(summaryFile) ? rel(summaryFile) : null, html: existsSync(htmlFile) ? rel(htmlFile) : null },
+  };
+}
+
+function notRun(e: ResolvedEntry, status: 'skipped' | 'error', started: string, error?: string): NightlyRun {
+  const t = e.target;
+  return {
+    id: e.id,
+    preset: t.kind === 'vmsa' ? t.preset : null,
+    variant: t.kind === 'vmsa' ? t.config.variant : null,
+    configuration: '',
+    command: '',
+    status,
+    expected: e.entry.expect,
+    violated: [],
+    unexpected: [],
+    missing: [],
+    unreachedCovers: [],
+    states: 0,
+    transitions: 0,
+    depth: 0,
+    complete: false,
+    stopReason: status === 'skipped' ? 'budget' : 'internal-error',
+    seconds: 0,
+    started,
+    ...(error !== undefined && { error }),
+    violations: [],
+    properties: e.properties,
+    reports: { summary: null, html: null },
+  };
+}
+
+export function exitCodeOfNightly(runs: readonly NightlyRun[]): { code: number; verdict: string } {
+  const count = (st: NightlyRun['status']): number => runs.filter((r) => r.status === st).length;
+  if (count('error') > 0) return { code: EXIT.INTERNAL, verdict: `${count('error')} configuration(s) failed with an internal error` };
+  if (count('unexpected') > 0) {
+    const unexpected = runs.reduce((n, r) => n + r.unexpected.length, 0);
+    const missing = runs.reduce((n, r) => n + r.missing.length, 0);
+    const vacuous = runs.filter((r) => r.unreachedCovers.length > 0).length;
+    const parts = [
+      ...(unexpected > 0 ? [`${unexpected} unexpected violation(s)`] : []),
+      ...(missing > 0 ? [`${missing} expected violation(s) missing`] : []),
+      ...(vacuous > 0 ? [`${vacuous} vacuous configuration(s)`] : []),
+    ];
+    return { code: EXIT.VIOLATED, verdict: `NOT AS EXPECTED: ${parts.join(', ')} in ${count('unexpected')} configuration(s)` };
+  }
+  if (count('incomplete') + count('skipped') > 0) {
+    return { code: EXIT.INCOMPLETE, verdict: `budget exhausted: ${count('incomplete')} configuration(s) incomplete, ${count('skipped')} not run; nothing unexpected so far` };
+  }
+  return { code: EXIT.HOLDS, verdict: `all ${runs.length} configurations as expected` };
+}
+
+export function runNightly(f: NightlyFlags): number {
+  if (!Number.isFinite(f.budgetSeconds) || f.budgetSeconds <= 0) throw new UsageError('--budget-seconds must be a positive number');
+  const date = checkDate(f.date ?? new Date().toISOString().slice(0, 10));
+  const matrixName = f.matrix ?? 'default (every preset x every variant)';
+  const entries = resolveMatrix(f.matrix !== undefined ? readMatrix(f.matrix) : defaultMatrix(), f.matrix ?? 'default');
+  const dateDir = join(f.out, date);
+  const runsDir = join(dateDir, 'runs');
+  prepareOutDir(dateDir);
+  // A second nightly on the same date replaces the first one's traces.
+  rmSync(runsDir, { recursive: true, force: true });
+  mkdirSync(runsDir, { recursive: true });
+  const { prev, note } = readPrevious(f.out, date);
+  const prevStates = new Map((prev?.runs ?? []).filter((r) => r.complete).map((r) => [r.id, r.states]));
+  const tty = process.stderr.isTTY === true;
+  const start = performance.now();
+  const deadline = start + f.budgetSeconds * 1000;
+  const runs: NightlyRun[] = [];
+  entries.forEach((e, i) => {
+    const started = new Date().toISOString();
+    const left = (deadline - performance.now()) / 1000;
+    if (left <= 0) {
+      runs.push(notRun(e, 'skipped', started));
+    } else {
+      try {
+        const expectedStates = prevStates.get(e.id);
+        const onProgress = progressPrinter(f.quiet, {
+          label: `[${i + 1}/${entries.length}] ${e.id}`,
+          ...(expectedStates !== undefined && { expectedStates }),
+        });
+        const s = runTarget(e.target, { allViolations: true, symmetry: true, maxSeconds: left, ...(onProgress && { onProgress }) }, runsDir);
+        endProgress(f.quiet);
+        runs.push(nightlyRunOf(e, s, dateDir, started));
+      } catch (err) {
+        endProgress(f.quiet);
+        if (err instanceof UsageError) throw err;
+        if (process.env.VMSA_CHECK_DEBUG) console.error(err);
+        runs.push(notRun(e, 'error', started, err instanceof Error ? err.message : String(err)));
+      }
+    }
+    const r = runs[runs.length - 1]!;
+    if (!f.quiet) {
+      if (tty) {
+        const verdict = r.violated.length > 0 ? r.violated.join(' ') : r.complete ? 'holds' : r.stopReason;
+        const line = r.status === 'skipped' ? 'not run (budget spent)' : `${verdict}, ${r.states} states, ${r.seconds.toFixed(1)} s: ${r.status}`;
+        process.stderr.write(`[${i + 1}/${entries.length}] ${r.id}: ${line}\n`);
+      } else {
+        emitEvent({ event: 'run', index: i + 1, of: entries.length, id: r.id, status: r.status, violated: r.violated, expected: r.expected, states: r.states, seconds: r.seconds });
+      }
+    }
+  });
+  const { code, verdict } = exitCodeOfNightly(runs);
+  const comparison = { ...compareNightlies(prev, runs), ...(note !== undefined && { note }) };
+  const count = (st: NightlyRun['status']): number => runs.filter((r) => r.status === st).length;
+  const summary: NightlySummary = {
+    tool: TOOL,
+    version: VERSION,
+    date,
+    matrix: matrixName,
+    budgetSeconds: f.budgetSeconds,
+    seconds: Number(((performance.now() - start) / 1000).toFixed(3)),
+    exitCode: code,
+    verdict,
+    totals: {
+      entries: runs.length,
+      asExpected: count('as-expected'),
+      unexpected: count('unexpected'),
+      incomplete: count('incomplete'),
+      skipped: count('skipped'),
+      errors: count('error'),
+    },
+    runs,
+    comparison,
+  };
+  const read = (rel: string): string => readFileSync(join(dateDir, rel), 'utf8');
+  writeFileSync(join(dateDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const md = renderNightlyMarkdown(summary);
+  writeFileSync(join(dateDir, 'summary.md'), md);
+  writeFileSync(join(dateDir, 'junit.xml'), renderJunit(summary, read));
+  writeFileSync(join(dateDir, 'results.sarif'), `${JSON.stringify(renderSarif(summary, (rel) => parseItf(read(rel))), null, 2)}\n`);
+  writeFileSync(join(dateDir, 'index.html'), renderNightlyIndex(summary));
+  if (f.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else process.stdout.write(`${md}\nWritten: ${dateDir}/{summary.json,summary.md,junit.xml,results.sarif,index.html}\n`);
+  if (!f.quiet && !tty) emitEvent({ event: 'done', exitCode: code, verdict, folder: dateDir });
+  return code;
+}

@@ -1,0 +1,164 @@
+// The piscina worker: expands one chunk of a BFS level. It decodes each
+// frontier state, takes every enabled step in order, checks the transition
+// properties, claims each successor's fingerprint in the shared table and,
+// for the successors it claims, checks the invariants and covers and copies
+// the encoded bytes out. The chunk is processed exactly as the sequential
+// search would process it, so its events come in sequential order.
+
+import { Piscina } from 'piscina';
+import { fingerprint64 } from './fingerprint.js';
+import { DEADLOCK, type Model, type Step } from './model.js';
+import { Claim, SharedTable } from './shared-visited.js';
+import { META_WORDS, type ExpandResult, type ExpandTask, type ModelSpec, type WorkerEvent } from './workers.js';
+
+type AnyModel = Model<unknown, Step>;
+
+const models = new Map<string, AnyModel>();
+let table: SharedTable | null = null;
+
+async function modelFor(spec: ModelSpec): Promise<AnyModel> {
+  const key = JSON.stringify(spec);
+  let m = models.get(key);
+  if (m === undefined) {
+    const mod = (await import(spec.module)) as Record<string, unknown>;
+    const factory = mod[spec.factory];
+    if (typeof factory !== 'function') throw new Error(`${spec.module} does not export a function ${spec.factory}`);
+    m = (factory as (...a: unknown[]) => AnyModel)(...spec.args);
+    models.set(key, m);
+  }
+  return m;
+}
+
+function growBytes(buf: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
+  let size = buf.length * 2;
+  while (size < need) size *= 2;
+  const b = new Uint8Array(size);
+  b.set(buf);
+  return b;
+}
+
+function growWords(buf: Uint32Array<ArrayBuffer>, need: number): Uint32Array<ArrayBuffer> {
+  let size = buf.length * 2;
+  while (size < need) size *= 2;
+  const b = new Uint32Array(size);
+  b.set(buf);
+  return b;
+}
+
+export default async function expand(task: ExpandTask): Promise<unknown> {
+  const model = await modelFor(task.spec);
+  if (table === null || table.slots.buffer !== task.table.slots) table = new SharedTable(task.table);
+  const t = table;
+  const { rank, base } = task;
+  const skip = new Set(task.skip);
+  const invariants = model.invariants.filter((p) => !skip.has(p.id));
+  const tprops = model.transitionProperties.filter((p) => !skip.has(p.id));
+  let checkDeadlock = task.checkDeadlock && !skip.has(DEADLOCK.id);
+  const coverIdx = task.covers.slice();
+  const covers = model.covers;
+  const coversHit: number[] = [];
+  const events: WorkerEvent[] = [];
+  const rules = new Map<string, number>();
+  const fp = new Uint32Array(2);
+
+  let total = 0;
+  for (const s of task.slices) total += s.to - s.from;
+  const stepCounts = new Uint32Array(Math.max(1, total));
+  let meta = new Uint32Array(Math.max(64, total * 2 * META_WORDS));
+  let data = new Uint8Array(Math.max(1024, total * 32));
+  let revoked = new Uint32Array(64);
+  let revokedCount = 0;
+  let used = 0;
+  let cands = 0;
+  let transitions = 0;
+  let full = false;
+  let k = 0;
+
+  slices: for (const slice of task.slices) {
+    const bytes = new Uint8Array(slice.data);
+    const offsets = new Uint32Array(slice.offsets);
+    for (let x = slice.from; x < slice.to; x++, k++) {
+      const state = model.decode(bytes.subarray(offsets[x]!, offsets[x + 1]!));
+      const steps = model.steps(state);
+      stepCounts[k] = steps.length;
+      if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
+        events.push({ property: DEADLOCK, kind: 'deadlock', message: 'no step is enabled', k, i: -1, cand: -1 });
+        checkDeadlock = false;
+      }
+      for (let i = 0; i < steps.length; i++) {
+        const step = steps[i]!;
+        const after = model.apply(state, step);
+        transitions++;
+        if (task.collectRules) {
+          const rule = step.rule ?? step.label;
+          rules.set(rule, (rules.get(rule) ?? 0) + 1);
+        }
+        for (let p = 0; p < tprops.length; p++) {
+          const tp = tprops[p]!;
+          const msg = tp.check(state, step, after);
+          if (msg !== null) {
+            events.push({ property: { id: tp.id, name: tp.name, description: tp.description }, kind: 'transition', message: msg, k, i, cand: -1 });
+            tprops.splice(p--, 1);
+          }
+        }
+        const enc = task.symmetry && model.canonicalEncoding ? model.canonicalEncoding(after) : model.encode(after);
+        fingerprint64(enc, enc.length, fp);
+        const claim = t.claim(fp[0]!, fp[1]!, rank, base);
+        if (claim === Claim.Seen) continue;
+        if (claim === Claim.Full) {
+          full = true;
+          break slices;
+        }
+        if (t.lastRevoked !== 0) {
+          if (revokedCount * 2 + 2 > revoked.length) revoked = growWords(revoked, revokedCount * 2 + 2);
+          revoked[revokedCount * 2] = t.lastRevoked;
+          revoked[revokedCount * 2 + 1] = t.lastSlot;
+          revokedCount++;
+        }
+        for (let p = 0; p < invariants.length; p++) {
+          const inv = invariants[p]!;
+          const msg = inv.check(after);
+          if (msg !== null) {
+            events.push({ property: { id: inv.id, name: inv.name, description: inv.description }, kind: 'invariant', message: msg, k, i, cand: cands });
+            invariants.splice(p--, 1);
+          }
+        }
+        for (let c = 0; c < coverIdx.length; c++) {
+          if (covers[coverIdx[c]!]!.reached(after)) {
+            coversHit.push(coverIdx[c]!);
+            coverIdx.splice(c--, 1);
+          }
+        }
+        if (used + enc.length > data.length) data = growBytes(data, used + enc.length);
+        data.set(enc, used);
+        used += enc.length;
+        const m = cands * META_WORDS;
+        if (m + META_WORDS > meta.length) meta = growWords(meta, m + META_WORDS);
+        meta[m] = k;
+        meta[m + 1] = i;
+        meta[m + 2] = t.lastSlot;
+        meta[m + 3] = used;
+        cands++;
+      }
+    }
+  }
+
+  t.release();
+  const result: ExpandResult = {
+    full,
+    transitions,
+    candidates: cands,
+    meta: meta.buffer,
+    data: data.buffer,
+    stepCounts: stepCounts.buffer,
+    revoked: revoked.buffer,
+    revokedCount,
+    rules: [...rules.entries()],
+    covers: coversHit,
+    events,
+  };
+  return Piscina.move({
+    [Piscina.transferableSymbol]: [result.meta, result.data, result.stepCounts, result.revoked],
+    [Piscina.valueSymbol]: result,
+  } as unknown as ArrayBuffer);
+}

@@ -1,0 +1,84 @@
+// What crosses between the coordinator (parallel-bfs.ts) and the workers
+// (worker.ts): a serializable model spec from which a worker rebuilds the
+// model, and the task/result shapes. States only ever travel as encoded bytes
+// in SharedArrayBuffers (the frontier) or transferred ArrayBuffers (results).
+
+import type { SharedTableHandle } from './shared-visited.js';
+import type { ViolationKind } from './trace.js';
+
+/**
+ * How a worker rebuilds the model: `(await import(module))[factory](...args)`.
+ * `args` must survive structured cloning (plain JSON-like data).
+ */
+export interface ModelSpec {
+  /** A file: URL (or a specifier the worker can import). */
+  module: string;
+  /** The exported function that returns the model. */
+  factory: string;
+  args: unknown[];
+}
+
+/** A model spec for a module given relative to the caller's import.meta.url. */
+export function modelSpec(relativeTo: string, path: string, factory: string, ...args: unknown[]): ModelSpec {
+  return { module: new URL(path, relativeTo).href, factory, args };
+}
+
+/** A run of consecutive frontier states inside one segment. */
+export interface FrontierSlice {
+  data: SharedArrayBuffer;
+  /** Uint32 offsets into data: state k is data[offsets[k] .. offsets[k + 1]). */
+  offsets: SharedArrayBuffer;
+  from: number;
+  to: number;
+}
+
+export interface ExpandTask {
+  spec: ModelSpec;
+  table: SharedTableHandle;
+  rank: number;
+  base: number;
+  slices: FrontierSlice[];
+  /** Property ids already violated in an earlier level: not checked again. */
+  skip: string[];
+  /** Indices of covers not reached yet. */
+  covers: number[];
+  checkDeadlock: boolean;
+  collectRules: boolean;
+  /** Fingerprint the canonical encoding (Model.canonicalEncoding) instead of encode(). */
+  symmetry: boolean;
+}
+
+export interface WorkerEvent {
+  property: { id: string; name: string; description: string };
+  kind: ViolationKind;
+  message: string;
+  /** Index of the frontier state in the chunk. */
+  k: number;
+  /** Step index (-1 for a deadlock). */
+  i: number;
+  /** For an invariant: the candidate that violates it; else -1. */
+  cand: number;
+}
+
+/** Words per candidate in ExpandResult.meta. */
+export const META_WORDS = 4;
+// meta[c*4 + 0]: index of the parent in the chunk; +1: step index; +2: table slot; +3: end offset in data.
+
+export interface ExpandResult {
+  /** The table reached its limit: the chunk is incomplete and the level must be redone. */
+  full: boolean;
+  transitions: number;
+  /** Candidates: states this chunk claimed first (it may lose some to a smaller chunk). */
+  candidates: number;
+  meta: ArrayBuffer;
+  data: ArrayBuffer;
+  /** Uint32: number of steps of each frontier state of the chunk. */
+  stepCounts: ArrayBuffer;
+  /** Uint32 pairs (rank, slot): claims this chunk took from larger-ranked chunks. */
+  revoked: ArrayBuffer;
+  revokedCount: number;
+  rules: [string, number][];
+  covers: number[];
+  /** The first event per property, in the chunk's sequential order. */
+  events: WorkerEvent[];
+}

@@ -1,0 +1,201 @@
+// The HTML report of a run (or of `vmsa-check default`): one self-contained
+// file, no script, no network, no CDN. It shows the configuration, a
+// verdict table (preset x variant for `default`) and, for each violation, a
+// swim-lane view of the trace, one lane per thread, each step with its
+// kernel function, the locks its thread holds and an expandable list of what
+// changed. It is built from the ITF traces (not from the model), so what
+// the page shows is what the .itf.json files hold, and a test can check so.
+// No timing is shown: the example reports must not change between runs.
+
+import { diff, flatten, locksHeld, type Flat } from './flatten.js';
+import type { ItfState, ItfTrace } from './itf.js';
+
+/** What the report needs of a run (cli/run.ts's RunSummary has all of it). */
+export interface HtmlRun {
+  tool: string;
+  version: string;
+  target: string;
+  configuration: string;
+  command: string;
+  preset: string | null;
+  variant: string | null;
+  states: number;
+  transitions: number;
+  depth: number;
+  complete: boolean;
+  stopReason: string;
+  violations: readonly HtmlViolation[];
+  coverage: { unreachedCovers: readonly string[] };
+}
+
+export interface HtmlViolation {
+  property: string;
+  name: string;
+  message: string;
+  traceLength: number;
+  files: { text: string; itf: string };
+}
+
+export interface HtmlReportInput {
+  title: string;
+  runs: readonly HtmlRun[];
+  /** The ITF trace of each violation, by its files.itf path. */
+  traces: ReadonlyMap<string, ItfTrace>;
+  /** For `default`: rows are presets, columns variants. */
+  matrix?: { rows: readonly string[]; columns: readonly string[] };
+}
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ESC[c]!);
+
+const baseName = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+
+export function verdict(r: HtmlRun): string {
+  if (r.violations.length > 0) {
+    return r.violations
+      .map((v) => v.property)
+      .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+      .join(' ');
+  }
+  if (!r.complete) return 'incomplete';
+  if (r.coverage.unreachedCovers.length > 0) return 'vacuous';
+  return 'holds';
+}
+
+/** An anchor id for a violation's section. */
+export const violationId = (target: string, property: string): string => `v-${target}-${property}`.replace(/[^A-Za-z0-9_-]/g, '-');
+
+function stateFlat(s: ItfState): Flat {
+  const { '#meta': _meta, ...vars } = s;
+  return flatten(vars);
+}
+
+function flatList(f: Flat, keys?: Iterable<string>): string {
+  const ks = keys ? [...keys] : [...f.keys()];
+  return `<ul class="state">${ks.map((k) => `<li><code>${esc(k)} = ${esc(f.get(k) ?? 'none')}</code></li>`).join('')}</ul>`;
+}
+
+function verdictCell(r: HtmlRun | undefined): string {
+  if (!r) return '<td class="none">-</td>';
+  const v = verdict(r);
+  const cls = r.violations.length > 0 ? 'bad' : v === 'holds' ? 'good' : 'warn';
+  const body =
+    r.violations.length > 0
+      ? [...r.violations]
+          .sort((a, b) => a.property.localeCompare(b.property, 'en', { numeric: true }))
+          .map((x) => `<a href="#${esc(violationId(r.target, x.property))}" title="${esc(`${x.name}: ${x.message}`)}">${esc(x.property)}</a>`)
+          .join(' ')
+      : esc(v);
+  return `<td class="${cls}" data-target="${esc(r.target)}" data-verdict="${esc(v)}">${body} <span class="n">(${r.states})</span></td>`;
+}
+
+function verdictTable(input: HtmlReportInput): string {
+  const m = input.matrix;
+  if (m) {
+    const byCell = new Map(input.runs.map((r) => [`${r.preset ?? ''}/${r.variant ?? ''}`, r]));
+    const head = `<tr><th>preset</th>${m.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
+    const rows = m.rows.map((row) => `<tr><th>${esc(row)}</th>${m.columns.map((c) => verdictCell(byCell.get(`${row}/${c}`))).join('')}</tr>`);
+    return `<table class="verdicts" id="verdicts"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
+  }
+  const rows = input.runs.map((r) => `<tr><th>${esc(r.target)}</th>${verdictCell(r)}</tr>`);
+  return `<table class="verdicts" id="verdicts"><thead><tr><th>run</th><th>verdict</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function configurationTable(runs: readonly HtmlRun[]): string {
+  const rows = runs.map(
+    (r) =>
+      `<tr><th>${esc(r.target)}</th><td>${esc(r.configuration)}</td><td><code>${esc(r.command)}</code></td>` +
+      `<td class="num">${r.states}</td><td class="num">${r.transitions}</td><td class="num">${r.depth}</td>` +
+      `<td>${r.complete ? 'complete' : `incomplete (${esc(r.stopReason)})`}</td></tr>`,
+  );
+  return (
+    '<table class="config"><thead><tr><th>run</th><th>configuration</th><th>reproduce</th><th>states</th>' +
+    `<th>transitions</th><th>depth</th><th>search</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+  );
+}
+
+function swimLanes(t: ItfTrace): string {
+  const actors: string[] = [];
+  for (const s of t.states.slice(1)) if (!actors.includes(s['#meta'].actor)) actors.push(s['#meta'].actor);
+  const flats = t.states.map(stateFlat);
+  const head = `<tr><th class="i">#</th>${actors.map((a) => `<th data-actor="${esc(a)}">${esc(a)}</th>`).join('')}</tr>`;
+  const rows: string[] = [];
+  rows.push(
+    `<tr class="init" data-step="0"><td class="i">0</td><td colspan="${actors.length}">` +
+      `<details><summary>initial state</summary>${flatList(flats[0]!)}</details></td></tr>`,
+  );
+  let switches = 0;
+  t.states.slice(1).forEach((s, k) => {
+    const i = k + 1;
+    const meta = s['#meta'];
+    if (k > 0 && meta.actor !== t.states[k]!['#meta'].actor) switches++;
+    const changes = diff(flats[i - 1]!, flats[i]!).filter((d) => !/mutex:/.test(d));
+    const held = locksHeld(flats[i]!, meta.actor);
+    const what = meta.step.startsWith(`${meta.actor}: `) ? meta.step.slice(meta.actor.length + 2) : meta.step;
+    const cell =
+      `<td class="step" data-actor="${esc(meta.actor)}" data-label="${esc(meta.step)}">` +
+      `<div class="what">${esc(what)}</div><div class="fn">${esc(meta.source)}</div>` +
+      `<div class="locks">${held.length > 0 ? `holds ${esc(held.join(', '))}` : 'holds no lock'}</div>` +
+      `<details class="diff"><summary>${changes.length} change${changes.length === 1 ? '' : 's'}</summary>` +
+      `<ul>${changes.map((c) => `<li><code>${esc(c)}</code></li>`).join('')}</ul></details></td>`;
+    rows.push(
+      `<tr data-step="${i}"><td class="i">${i}</td>${actors.map((a) => (a === meta.actor ? cell : '<td class="lane"></td>')).join('')}</tr>`,
+    );
+  });
+  const last = flats[flats.length - 1]!;
+  return (
+    `<p class="switches">${t.states.length - 1} steps, ${switches} switch${switches === 1 ? '' : 'es'} between threads.</p>` +
+    `<table class="lanes"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>` +
+    `<details class="final"><summary>final state</summary>${flatList(last)}</details>`
+  );
+}
+
+function violationSection(r: HtmlRun, v: HtmlViolation, t: ItfTrace | undefined): string {
+  const id = violationId(r.target, v.property);
+  const head =
+    `<h3>${esc(v.property)} ${esc(v.name)} <span class="where">in ${esc(r.target)}</span></h3>` +
+    (t ? `<p class="desc">${esc(t['#meta'].property.description)}</p>` : '') +
+    `<p class="msg">${esc(v.message)}</p>` +
+    `<p>Configuration: ${esc(r.configuration)}<br>Reproduce: <code>${esc(r.command)}</code><br>` +
+    `Trace files: <a href="${esc(baseName(v.files.text))}">${esc(baseName(v.files.text))}</a> ` +
+    `<a href="${esc(baseName(v.files.itf))}">${esc(baseName(v.files.itf))}</a> ` +
+    `(replay: <code>vmsa-check replay ${esc(baseName(v.files.itf))}</code>)</p>`;
+  const body = t ? swimLanes(t) : '<p class="missing">trace file missing</p>';
+  return `<section class="violation" id="${esc(id)}" data-target="${esc(r.target)}" data-property="${esc(v.property)}" data-itf="${esc(baseName(v.files.itf))}">${head}${body}</section>`;
+}
+
+const CSS = `
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.4em}h2{font-size:1.2em;margin-top:1.5em}h3{font-size:1.05em}
+code{font:12px/1.3 ui-monospace,monospace}
+table{border-collapse:collapse;margin:.5em 0}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+td.num{text-align:right}
+td.good{background:#e6f4e6}td.bad{background:#fbe3e3}td.warn{background:#fff3cd}
+.n{color:#777;font-size:.85em}.where{color:#777;font-weight:normal}
+table.lanes td.lane{background:repeating-linear-gradient(90deg,transparent 0 49%,#ddd 49% 51%,transparent 51%);min-width:6em}
+table.lanes td.step{background:#f3f6fb;min-width:14em;max-width:28em}
+table.lanes td.i{color:#777;text-align:right}
+.what{font-weight:600}.fn{font-family:ui-monospace,monospace;font-size:12px;color:#2a5}
+.locks{font-size:12px;color:#a50}
+details summary{cursor:pointer;color:#35c;font-size:12px}
+ul.state,details ul{margin:.2em 0;padding-left:1.2em}
+section.violation{border-top:2px solid #ccc;margin-top:1.5em}
+`;
+
+export function renderHtmlReport(input: HtmlReportInput): string {
+  const first = input.runs[0];
+  const sections: string[] = [];
+  for (const r of input.runs) for (const v of r.violations) sections.push(violationSection(r, v, input.traces.get(v.files.itf)));
+  return (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(input.title)}</title>` +
+    `<style>${CSS}</style></head><body>\n` +
+    `<h1>${esc(input.title)}</h1>\n` +
+    (first ? `<p class="tool">${esc(first.tool)} ${esc(first.version)}</p>\n` : '') +
+    `<h2>Configuration</h2>\n${configurationTable(input.runs)}\n` +
+    `<h2>Verdicts</h2>\n<p>Cells: the violated property ids (links to the traces), or holds; distinct states in parentheses.</p>\n${verdictTable(input)}\n` +
+    `<h2>Violations</h2>\n${sections.length > 0 ? sections.join('\n') : '<p class="none">No property is violated.</p>'}\n` +
+    '</body></html>\n'
+  );
+}

@@ -1,0 +1,96 @@
+// The command line as a user meets it: exit codes, one-line errors for bad
+// input (never a stack trace), and the check command's promise for D1.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'vmsa-check-cli-'));
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, VMSA_CHECK_DEBUG: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function assertUsageError(args: string[], pattern: RegExp): void {
+  const r = run(...args);
+  assert.equal(r.code, 2, `exit code for ${args.join(' ')}: ${r.err}`);
+  const lines = r.err.trim().split('\n');
+  assert.equal(lines.length, 1, `one line expected, got:\n${r.err}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+}
+
+test('bad input: one line on stderr, exit 2', () => {
+  const bad = join(tmp, 'bad.json');
+  writeFileSync(bad, '{"variant": "patch1",');
+  const unknownField = join(tmp, 'extra.json');
+  writeFileSync(unknownField, '{"variant": "patch1", "vcpu": 2}');
+  const out = join(tmp, 'ro');
+  spawnSync('mkdir', ['-p', out]);
+  writeFileSync(join(tmp, 'file'), '');
+  chmodSync(out, 0o500);
+  assertUsageError(['check', '--vcpus', '0'], /--vcpus must be 1, 2 or 3/);
+  assertUsageError(['check', '--vcpus', '4'], /--vcpus must be 1, 2 or 3/);
+  assertUsageError(['check', '--vcpus', 'two'], /--vcpus must be a whole number/);
+  assertUsageError(['check', '--vm', 'es', '--knob', 'punchHole=true'], /punchHole applies to SEV-SNP guests only/);
+  assertUsageError(['check', '--vm', 'snp', '--knob', 'launchBeforeStart'], /launchBeforeStart applies to SEV-ES guests only/);
+  assertUsageError(['check', '--variant', 'patch2'], /unknown variant "patch2"/);
+  assertUsageError(['check', '--preset', 'nope'], /unknown preset "nope"/);
+  assertUsageError(['check', '--knob', 'fooBar=1'], /unknown knob "fooBar"/);
+  assertUsageError(['check', '--knob', 'maxApRequests=lots'], /whole number/);
+  assertUsageError(['check', '--max-states', '-5'], /--max-states must be a whole number/);
+  assertUsageError(['check', '--max-seconds', 'soon'], /--max-seconds must be a positive number/);
+  assertUsageError(['check', '--config', join(tmp, 'missing.json')], /cannot read config file/);
+  assertUsageError(['check', '--config', bad], /is not valid JSON/);
+  assertUsageError(['check', '--config', unknownField], /unknown field "vcpu"/);
+  assertUsageError(['check', '--model', 'mailbox:9,9'], /mailbox/);
+  assertUsageError(['check', '--out', join(tmp, 'file', 'sub')], /output folder .* is not writable/);
+  if (process.getuid?.() !== 0) assertUsageError(['check', '--out', out], /not writable/); // root may write anywhere
+  assertUsageError(['frobnicate'], /Unknown argument|Unknown command|name a command/i);
+  assertUsageError(['list', 'colours'], /Invalid values|Argument: what/);
+});
+
+test('check --preset d1-es-launch-retry --variant patch1 exits 1 naming S5 with a shortest trace', () => {
+  const out = join(tmp, 'd1');
+  const r = run('check', '--preset', 'd1-es-launch-retry', '--variant', 'patch1', '--out', out, '--json');
+  assert.equal(r.code, 1);
+  const summary = JSON.parse(r.out) as { violations: { property: string; traceLength: number; files: { text: string } }[] };
+  const s5 = summary.violations.find((v) => v.property === 'S5');
+  assert.ok(s5, 'S5 reported');
+  assert.equal(s5.traceLength, 2);
+  assert.match(readFileSync(s5.files.text, 'utf8'), /S5 no-null-vmsa-ref violated/);
+});
+
+test('the same preset on upstream-base holds: exit 0', () => {
+  const r = run('check', '--preset', 'd1-es-launch-retry', '--variant', 'upstream-base', '--out', join(tmp, 'd1b'), '--json');
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual((JSON.parse(r.out) as { violations: unknown[] }).violations, []);
+});
+
+test('a bound that stops the search early gives exit 3 (incomplete)', () => {
+  const r = run('check', '--preset', 'smoke', '--variant', 'upstream-base', '--max-states', '5', '--out', join(tmp, 'b'), '--json');
+  assert.equal(r.code, 3);
+  assert.equal((JSON.parse(r.out) as { complete: boolean }).complete, false);
+});
+
+test('--json summary carries the fields the architecture note promises', () => {
+  const r = run('check', '--model', 'broken-lock', '--out', join(tmp, 'bl'), '--json');
+  assert.equal(r.code, 1);
+  const s = JSON.parse(r.out) as Record<string, unknown>;
+  for (const k of ['variant', 'vm', 'vcpus', 'states', 'transitions', 'depth', 'complete', 'seconds', 'violations', 'coverage']) {
+    assert.ok(k in s, `summary lacks ${k}`);
+  }
+});
+
+test('list commands print the catalogue', () => {
+  assert.match(run('list', 'presets').out, /d1-es-launch-retry/);
+  assert.match(run('list', 'properties').out, /S4 no-dangling-vmsa-pa-at-vmrun/);
+  assert.match(run('list', 'variants').out, /upstream-7\.3/);
+  assert.match(run('list', 'models').out, /peterson/);
+});

@@ -1,0 +1,202 @@
+// The parallel search (piscina workers, shared fingerprint table) against the
+// single-threaded bfs(), which is the reference: every figure of the result
+// and every reported trace must be identical at 1, 2 and 4 workers.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { bfs, type SearchOptions } from '../../src/explorer/bfs.js';
+import type { Model, Step } from '../../src/explorer/model.js';
+import { parallelBfs, parseBytes, type ParallelOptions } from '../../src/explorer/parallel-bfs.js';
+import { Claim, SharedTable } from '../../src/explorer/shared-visited.js';
+import { modelSpec, type ModelSpec } from '../../src/explorer/workers.js';
+import { VARIANTS, type VmsaConfig } from '../../src/model/config.js';
+import { vmsaModel } from '../../src/model/index.js';
+import { findPreset, presetKnobs } from '../../src/model/presets.js';
+import { resolveModel } from '../../src/models/index.js';
+
+type AnyModel = Model<unknown, Step>;
+
+function testTarget(spec: string): { model: AnyModel; spec: ModelSpec } {
+  return { model: resolveModel(spec), spec: modelSpec(import.meta.url, '../../src/models/index.js', 'resolveModel', spec) };
+}
+
+function presetTarget(name: string, variant: VmsaConfig['variant']): { model: AnyModel; spec: ModelSpec } {
+  const p = findPreset(name);
+  assert.ok(p, `preset ${name}`);
+  const config: VmsaConfig = { variant, vm: p.vm, vcpus: p.vcpus, gfns: p.gfns, knobs: presetKnobs(p) };
+  return {
+    model: vmsaModel(config) as unknown as AnyModel,
+    spec: modelSpec(import.meta.url, '../../src/model/index.js', 'vmsaModel', config),
+  };
+}
+
+/** Everything that must not depend on the number of workers. */
+function essence(r: Awaited<ReturnType<typeof parallelBfs>> | ReturnType<typeof bfs>): unknown {
+  return {
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    complete: r.complete,
+    stopReason: r.stopReason,
+    violations: r.violations.map((v) => ({ id: v.property.id, kind: v.kind, message: v.message, path: v.path })),
+    covers: r.covers,
+    rules: r.rules,
+  };
+}
+
+async function same(target: { model: AnyModel; spec: ModelSpec }, options: SearchOptions, extra: ParallelOptions[]): Promise<void> {
+  const ref = essence(bfs(target.model, options));
+  for (const e of extra) {
+    const r = await parallelBfs(target.model, target.spec, { ...options, ...e });
+    assert.deepEqual(essence(r), ref, `${target.model.name} with ${JSON.stringify(e)}`);
+  }
+}
+
+const WORKERS: ParallelOptions[] = [
+  { workers: 1 },
+  { workers: 2 },
+  { workers: 4 },
+  // Tiny chunks: many chunks per level, so ownership races between chunks happen.
+  { workers: 2, chunkStates: 1 },
+  { workers: 4, chunkStates: 3 },
+];
+
+for (const spec of ['counters', 'counters:4,3', 'peterson', 'broken-lock', 'mailbox:2,2']) {
+  test(`parallel = bfs on ${spec} at 1, 2, 4 workers`, async () => {
+    await same(testTarget(spec), { allViolations: true }, WORKERS);
+    await same(testTarget(spec), { allViolations: false }, [{ workers: 2, chunkStates: 2 }]);
+  });
+}
+
+for (const preset of ['smoke', 'd1-snp-launch-retry', 'u2-punch-running-vmsa']) {
+  for (const variant of VARIANTS) {
+    test(`parallel = bfs on preset ${preset} x ${variant}`, async () => {
+      await same(presetTarget(preset, variant), { allViolations: true }, [
+        { workers: 1 },
+        { workers: 2 },
+        { workers: 4, chunkStates: 2 },
+      ]);
+      await same(presetTarget(preset, variant), { allViolations: false }, [{ workers: 2, chunkStates: 1 }]);
+    });
+  }
+}
+
+test('a max-states bound stops at exactly the same state, transition and rule counts', async () => {
+  for (const maxStates of [1, 2, 7, 100, 1234, 9999]) {
+    await same(testTarget('mailbox:2,2'), { allViolations: true, maxStates }, [{ workers: 2, chunkStates: 5 }, { workers: 4 }]);
+  }
+  for (const maxStates of [3, 30, 100]) {
+    await same(presetTarget('u2-punch-running-vmsa', 'patch1'), { allViolations: true, maxStates }, [{ workers: 2, chunkStates: 3 }]);
+  }
+});
+
+test('max-depth gives the same result', async () => {
+  await same(testTarget('mailbox:2,2'), { allViolations: true, maxDepth: 9 }, [{ workers: 2 }]);
+});
+
+test('a tiny table grows (redoing the levels that outgrow it) and never misses a state', async () => {
+  const t = testTarget('mailbox:2,2'); // 16352 states: the 1024-slot table doubles 5 times
+  const ref = essence(bfs(t.model, { allViolations: true }));
+  const r = await parallelBfs(t.model, t.spec, { workers: 2, initialTableSlots: 16, branchingEstimate: 0, allViolations: true });
+  assert.deepEqual(essence(r), ref);
+  assert.ok(r.redoneLevels > 0, 'some level outgrew the table and was redone');
+  assert.ok(r.tableBytes >= (16352 / 0.9) * 12, 'the table grew to hold every state');
+});
+
+test('a table that may not grow stops the run as incomplete (table-full), never silently', async () => {
+  const t = testTarget('mailbox:2,2');
+  const r = await parallelBfs(t.model, t.spec, { workers: 2, maxTableBytes: 4096 * 12, allViolations: true });
+  assert.equal(r.stopReason, 'table-full');
+  assert.equal(r.complete, false);
+  assert.ok(r.states < 16352 && r.states > 0);
+  assert.ok(r.states <= 4096 * 0.9);
+});
+
+test('shared table: a state new in the level goes to the smallest chunk rank', () => {
+  const t = SharedTable.create(1024);
+  t.limit = 900;
+  const base = 10;
+  assert.equal(t.claim(1, 2, 15, base), Claim.Mine);
+  assert.equal(t.lastRevoked, 0);
+  assert.equal(t.claim(1, 2, 15, base), Claim.Seen, 'a duplicate inside the chunk');
+  assert.equal(t.claim(1, 2, 17, base), Claim.Seen, 'a larger chunk loses');
+  assert.equal(t.claim(1, 2, 12, base), Claim.Mine, 'a smaller chunk takes it');
+  assert.equal(t.lastRevoked, 15);
+  assert.equal(t.rankAt(t.lastSlot), 12);
+  assert.equal(t.claim(1, 2, 20, 20), Claim.Seen, 'in a later level it is old');
+  assert.equal(t.claim(1, 2, 21, 20), Claim.Seen);
+  t.release();
+  assert.equal(t.count, 1);
+  const g = t.rehash(4096, 13);
+  assert.equal(g.count, 1, 'rank 12 < 13 is kept');
+  assert.equal(t.rehash(4096, 12).count, 0, 'claims of the level being redone are dropped');
+});
+
+test('parseBytes reads sizes', () => {
+  assert.equal(parseBytes('1024'), 1024);
+  assert.equal(parseBytes('2G'), 2 * 2 ** 30);
+  assert.equal(parseBytes('512m'), 512 * 2 ** 20);
+  assert.equal(parseBytes('1.5GiB'), 1.5 * 2 ** 30);
+  assert.equal(parseBytes('lots'), null);
+  assert.equal(parseBytes('0'), null);
+});
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+test('a worker that throws ends the run with exit 4, one line, and a partial report written', () => {
+  const out = mkdtempSync(join(tmpdir(), 'vmsa-parallel-'));
+  try {
+    const p = spawnSync(process.execPath, [CLI, 'check', '--model', 'throw-at:50', '--workers', '2', '--out', out], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(p.status, 4, p.stderr);
+    const lines = p.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, p.stderr);
+    assert.match(lines[0]!, /^vmsa-check: internal error: a worker failed: throw-at/);
+    const summary = JSON.parse(readFileSync(join(out, 'throw-at-50.summary.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(summary.stopReason, 'worker-failed');
+    assert.equal(summary.complete, false);
+    assert.equal(summary.exitCode, 4);
+    assert.ok((summary.states as number) > 1 && (summary.states as number) < 1000, `partial: ${String(summary.states)} states`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('--max-memory stops with exit 3 and a written report', () => {
+  const out = mkdtempSync(join(tmpdir(), 'vmsa-parallel-'));
+  try {
+    const p = spawnSync(process.execPath, [CLI, 'check', '--model', 'mailbox:3,2', '--workers', '2', '--max-memory', '200M', '--quiet', '--out', out], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(p.status, 3, p.stderr);
+    assert.match(p.stderr, /--max-memory/);
+    const summary = JSON.parse(readFileSync(join(out, 'mailbox-3-2.summary.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(summary.stopReason, 'max-memory');
+    assert.ok(existsSync(join(out, 'mailbox-3-2.summary.json')));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('the CLI gives the same summary at --workers 1 and 2', () => {
+  const run = (w: string): Record<string, unknown> => {
+    const out = mkdtempSync(join(tmpdir(), 'vmsa-parallel-'));
+    try {
+      const p = spawnSync(process.execPath, [CLI, 'check', '--preset', 'u2-punch-running-vmsa', '--workers', w, '--json', '--out', out], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(p.status, 1, p.stderr);
+      const s = JSON.parse(p.stdout) as Record<string, unknown>;
+      return { states: s.states, transitions: s.transitions, depth: s.depth, violations: (s.violations as { property: string; traceLength: number }[]).map((v) => [v.property, v.traceLength]), coverage: s.coverage };
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  };
+  assert.deepEqual(run('2'), run('1'));
+});

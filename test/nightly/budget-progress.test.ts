@@ -1,0 +1,56 @@
+// The budget (exit 3: a run cut short, the rest not run), progress as NDJSON
+// on a non-terminal stderr, --quiet, and the time-left estimate.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { estimateSecondsLeft } from '../../src/cli/output.js';
+import type { NightlySummary } from '../../src/report/nightly-types.js';
+import { junitSchemaErrors, run, sarifSchemaErrors, writeMatrix } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'vmsa-check-budget-'));
+
+test('a spent budget: exit 3, the cut run incomplete, the rest not run, reports still valid', async () => {
+  // d4-req-gpa-not-reset has ~32,000 states and takes seconds; 1.5 s cannot finish it.
+  const m = writeMatrix(tmp, 'm.json', [
+    { preset: 'd4-req-gpa-not-reset', variant: 'upstream-base', expect: [] },
+    { preset: 'smoke', variant: 'upstream-base', expect: [] },
+  ]);
+  const r = run('nightly', '--matrix', m, '--out', join(tmp, 'n'), '--date', '2025-05-05', '--budget-seconds', '1.5');
+  assert.equal(r.code, 3, r.err);
+  const dir = join(tmp, 'n', '2025-05-05');
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as NightlySummary;
+  assert.deepEqual(s.runs.map((x) => [x.status, x.complete]), [['incomplete', false], ['skipped', false]]);
+  assert.equal(s.runs[0]!.stopReason, 'max-seconds');
+  assert.match(s.verdict, /^budget exhausted: 1 configuration\(s\) incomplete, 1 not run/);
+  const xml = readFileSync(join(dir, 'junit.xml'), 'utf8');
+  assert.deepEqual(await junitSchemaErrors(xml), []);
+  assert.equal((xml.match(/<skipped /g) ?? []).length, 30, 'every property of both runs is skipped');
+  assert.deepEqual(sarifSchemaErrors(JSON.parse(readFileSync(join(dir, 'results.sarif'), 'utf8'))), []);
+  // stderr is a pipe here: every line is an NDJSON event.
+  const events = r.err.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.ok(events.some((e) => e.event === 'progress'), 'progress events during the long run');
+  for (const e of events.filter((x) => x.event === 'progress')) {
+    for (const k of ['states', 'statesPerSecond', 'depth', 'queued', 'seconds']) assert.equal(typeof e[k], 'number', k);
+    assert.equal(e.label, '[1/2] d4-req-gpa-not-reset-upstream-base');
+  }
+  assert.deepEqual(events.filter((e) => e.event === 'run').map((e) => e.status), ['incomplete', 'skipped']);
+  assert.deepEqual(events[events.length - 1], { event: 'done', exitCode: 3, verdict: s.verdict, folder: dir });
+
+  const quiet = run('nightly', '--matrix', m, '--out', join(tmp, 'n'), '--date', '2025-05-06', '--budget-seconds', '1.5', '--quiet');
+  assert.equal(quiet.code, 3);
+  assert.equal(quiet.err, '', '--quiet silences progress and run events');
+});
+
+test('the estimate of what is left: from an earlier run\'s state count, or only an upper limit from a bound', () => {
+  const p = { states: 1000, transitions: 2000, depth: 10, queued: 100, seconds: 2 }; // 500 states/s
+  assert.equal(estimateSecondsLeft(p, {}), null, 'no outside figure, no estimate');
+  assert.deepEqual(estimateSecondsLeft(p, { expectedStates: 4000 }), { estimate: 6, basis: '4000 states last time' });
+  assert.deepEqual(estimateSecondsLeft(p, { maxSeconds: 10 }), { atMost: 8 });
+  assert.deepEqual(estimateSecondsLeft(p, { maxStates: 2000, maxSeconds: 10 }), { atMost: 2 });
+  assert.deepEqual(estimateSecondsLeft(p, { expectedStates: 4000, maxSeconds: 5 }), { estimate: 3, basis: '4000 states last time', atMost: 3 });
+  // The model changed and the space grew past last time's count: that figure says nothing.
+  assert.equal(estimateSecondsLeft(p, { expectedStates: 900 }), null);
+});

@@ -1,0 +1,38 @@
+// The embedded default matrix against the model: every preset x every variant
+// as expected (exit 0), i.e. the verdicts recorded in src/cli/nightly-matrix.ts
+// are those `vmsa-check default` prints. ~35 s (d4-req-gpa-not-reset dominates).
+// Then a short-budget night after it: its progress events estimate the time
+// left from the state count the default night recorded.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { NightlySummary } from '../../src/report/nightly-types.js';
+import { runAsync, writeMatrix } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'vmsa-check-default-nightly-'));
+const out = join(tmp, 'nightly');
+
+test('the default nightly: every preset x every variant as expected, exit 0', async () => {
+  const r = await runAsync('nightly', '--out', out, '--date', '2025-06-01', '--quiet');
+  assert.equal(r.code, 0, `${r.out}\n${r.err}`);
+  const dir = join(out, '2025-06-01');
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as NightlySummary;
+  assert.equal(s.totals.entries, 33);
+  assert.equal(s.totals.asExpected, 33);
+  assert.match(r.out, /\*\*all 33 configurations as expected\*\* \(exit 0\)/);
+  for (const f of ['summary.md', 'junit.xml', 'results.sarif', 'index.html']) assert.ok(existsSync(join(dir, f)), f);
+
+  const m = writeMatrix(tmp, 'd4.json', [{ preset: 'd4-req-gpa-not-reset', variant: 'upstream-base', expect: [] }]);
+  const r2 = await runAsync('nightly', '--matrix', m, '--out', out, '--date', '2025-06-02', '--budget-seconds', '1.5');
+  assert.equal(r2.code, 3, r2.err);
+  const progress = r2.err.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.event === 'progress');
+  assert.ok(progress.length > 0);
+  const states = s.runs.find((x) => x.id === 'd4-req-gpa-not-reset-upstream-base')!.states;
+  for (const e of progress) {
+    assert.equal(e.estimateBasis, `${states} states last time`);
+    assert.equal(typeof e.secondsLeft, 'number');
+  }
+});

@@ -1,0 +1,72 @@
+// `vmsa-check diff`: the properties patch 1 breaks and fixes, derived by hand
+// from docs/model.md's verdicts (test/model/presets.test.ts):
+//   d1-es-launch-retry:  upstream-base holds; patch1 violates S5 S9
+//     -> breaks S5 S9, fixes nothing.
+//   u1-destroy-reinstalls-kvm-vmsa: upstream-base violates B2 S8; patch1 B1 B2
+//     -> breaks B1, fixes S8, keeps B2.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { DiffResult } from '../../src/cli/diff.js';
+import { run } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'vmsa-check-diff-'));
+
+test('diff on two presets: the broken and fixed properties, each with its witness trace', () => {
+  const out = join(tmp, 'json');
+  const r = run('diff', '--base', 'upstream-base', '--patched', 'patch1', '--preset', 'd1-es-launch-retry', '--preset', 'u1-destroy-reinstalls-kvm-vmsa', '--out', out, '--json');
+  assert.equal(r.code, 1, `patch 1 breaks properties: exit 1\n${r.err}`);
+  const d = JSON.parse(r.out) as DiffResult;
+  const lists = d.presets.map((p) => ({
+    preset: p.preset,
+    breaks: p.breaks.map((c) => c.property),
+    fixes: p.fixes.map((c) => c.property),
+    kept: p.kept,
+  }));
+  assert.deepEqual(lists, [
+    { preset: 'd1-es-launch-retry', breaks: ['S5', 'S9'], fixes: [], kept: [] },
+    { preset: 'u1-destroy-reinstalls-kvm-vmsa', breaks: ['B1'], fixes: ['S8'], kept: ['B2'] },
+  ]);
+  assert.equal(d.breaks, 3);
+  assert.equal(d.fixes, 1);
+  assert.equal(d.complete, true);
+  // A broken property's witness is the patched run's trace, a fixed one's the base run's.
+  const u1 = d.presets[1]!;
+  assert.equal(u1.breaks[0]!.trace.text, join(out, 'u1-destroy-reinstalls-kvm-vmsa-patch1-B1.txt'));
+  assert.equal(u1.fixes[0]!.trace.text, join(out, 'u1-destroy-reinstalls-kvm-vmsa-upstream-base-S8.txt'));
+  for (const c of [...u1.breaks, ...u1.fixes, ...d.presets[0]!.breaks]) {
+    assert.ok(existsSync(c.trace.text) && existsSync(c.trace.itf), c.trace.text);
+    assert.match(readFileSync(c.trace.text, 'utf8'), new RegExp(`^vmsa-check: ${c.property} \\S+ violated`));
+  }
+  // S8 on upstream-base: 13 steps (test/model/presets.test.ts).
+  assert.equal(u1.fixes[0]!.traceLength, 13);
+});
+
+test('diff prints a table by default', () => {
+  const r = run('diff', '--preset', 'd1-es-launch-retry', '--preset', 'u1-destroy-reinstalls-kvm-vmsa', '--out', join(tmp, 'table'), '--quiet');
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /^preset\s+breaks\s+fixes\s+kept\s+states upstream-base -> patch1$/m);
+  assert.match(r.out, /^d1-es-launch-retry\s+S5 S9\s+-\s+-\s+\d+ -> \d+$/m);
+  assert.match(r.out, /^u1-destroy-reinstalls-kvm-vmsa\s+B1\s+S8\s+B2\s+\d+ -> \d+$/m);
+  assert.match(r.out, /u1-destroy-reinstalls-kvm-vmsa: fixes S8 destroy-effective \(13 steps on upstream-base\): .*upstream-base-S8\.txt/);
+  assert.match(r.out, /3 properties broken, 1 fixed\./);
+});
+
+test('diff the other way round swaps breaks and fixes; bad variants are usage errors', () => {
+  const r = run('diff', '--base', 'patch1', '--patched', 'upstream-7.3', '--preset', 'u1-destroy-reinstalls-kvm-vmsa', '--out', join(tmp, 'rev'), '--json');
+  assert.equal(r.code, 0, 'upstream-7.3 breaks nothing patch 1 holds on u1');
+  const d = JSON.parse(r.out) as DiffResult;
+  assert.deepEqual(d.presets[0]!.fixes.map((c) => c.property), ['B1', 'B2']);
+  assert.deepEqual(d.presets[0]!.breaks, []);
+  const bad = run('diff', '--base', 'patch9');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err.trim(), /^vmsa-check: --base: unknown variant "patch9"/);
+  const same = run('diff', '--base', 'patch1', '--patched', 'patch1');
+  assert.equal(same.code, 2);
+  const preset = run('diff', '--preset', 'nope');
+  assert.equal(preset.code, 2);
+  assert.match(preset.err, /unknown preset "nope"/);
+});

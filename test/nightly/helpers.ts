@@ -1,0 +1,65 @@
+// Shared by the nightly suites: run the CLI, and validate JUnit XML and SARIF
+// against the schemas shipped in test/schemas/ (no network at test time).
+
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { validateXML } from 'xmllint-wasm';
+
+export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** test/schemas in the source tree (the compiled tests live in dist/test). */
+export const SCHEMAS = fileURLToPath(new URL('../../../test/schemas/', import.meta.url));
+
+export interface Ran {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+export function run(...args: string[]): Ran {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, VMSA_CHECK_DEBUG: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** As run(), without blocking the event loop (lets node:test run suites side by side). */
+export function runAsync(...args: string[]): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, VMSA_CHECK_DEBUG: '' } });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+export function writeMatrix(dir: string, name: string, entries: unknown): string {
+  const file = join(dir, name);
+  writeFileSync(file, typeof entries === 'string' ? entries : JSON.stringify(entries, null, 1));
+  return file;
+}
+
+export async function junitSchemaErrors(xml: string): Promise<string[]> {
+  const r = await validateXML({
+    xml: [{ fileName: 'junit.xml', contents: xml }],
+    schema: [{ fileName: 'junit.xsd', contents: readFileSync(join(SCHEMAS, 'junit.xsd'), 'utf8') }],
+  });
+  return r.valid ? [] : r.errors.map((e) => e.rawMessage);
+}
+
+type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+let sarifValidator: Validate | undefined;
+
+export function sarifSchemaErrors(log: unknown): string[] {
+  if (!sarifValidator) {
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+    const addFormats = createRequire(import.meta.url)('ajv-formats') as (a: Ajv) => Ajv;
+    addFormats(ajv);
+    sarifValidator = ajv.compile(JSON.parse(readFileSync(join(SCHEMAS, 'sarif-2.1.0-subset.schema.json'), 'utf8')) as object);
+  }
+  return sarifValidator(log) ? [] : (sarifValidator.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+}

@@ -1,0 +1,156 @@
+// A nightly over a small matrix with every kind of outcome (as expected, an
+// unexpected violation, a missing expected one): exit 1, and junit.xml and
+// results.sarif valid against the shipped schemas, with the structure CI
+// dashboards rely on. The expected ids come from docs/model.md's verdicts
+// (test/model/presets.test.ts): smoke holds on upstream-base and violates B1
+// on patch1; d1-es-launch-retry violates S5 and S9 on patch1; u4-double-leak
+// violates S9 only on patch1.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { NightlySummary } from '../../src/report/nightly-types.js';
+import { FINGERPRINT_KEY } from '../../src/report/sarif.js';
+import { junitSchemaErrors, run, sarifSchemaErrors, writeMatrix } from './helpers.js';
+
+interface SarifLog {
+  runs: {
+    tool: { driver: { rules: { id: string }[] } };
+    results: {
+      ruleId: string;
+      ruleIndex: number;
+      level: string;
+      partialFingerprints: Record<string, string>;
+      properties: { entry: string; expected: boolean };
+      codeFlows: { threadFlows: { id: string; locations: { executionOrder: number; location: { message: { text: string } } }[] }[] }[];
+    }[];
+  }[];
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'vmsa-check-nightly-'));
+const MATRIX = [
+  { preset: 'smoke', variant: 'upstream-base', expect: [] },
+  { preset: 'smoke', variant: 'patch1', expect: ['B1'] },
+  { preset: 'd1-es-launch-retry', variant: 'patch1', expect: ['S5', 'S9'] },
+  { name: 'd1-es-patch1-unrecorded', preset: 'd1-es-launch-retry', variant: 'patch1', expect: ['S5'] }, // S9 unexpected
+  { preset: 'u4-double-leak', variant: 'patch1', expect: ['S2', 'S9'] }, // S2 missing
+];
+const file = writeMatrix(tmp, 'matrix.json', MATRIX);
+const out = join(tmp, 'nightly');
+const r = run('nightly', '--matrix', file, '--out', out, '--date', '2025-03-01', '--quiet');
+const dir = join(out, '2025-03-01');
+
+test('nightly exits 1 when a violation is not expected or an expected one is missing, and says which', () => {
+  assert.equal(r.code, 1, r.err);
+  assert.equal(r.err, '', '--quiet: nothing on stderr');
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as NightlySummary;
+  assert.deepEqual(
+    s.runs.map((x) => [x.id, x.status, x.violated, x.unexpected, x.missing]),
+    [
+      ['smoke-upstream-base', 'as-expected', [], [], []],
+      ['smoke-patch1', 'as-expected', ['B1'], [], []],
+      ['d1-es-launch-retry-patch1', 'as-expected', ['S5', 'S9'], [], []],
+      ['d1-es-patch1-unrecorded', 'unexpected', ['S5', 'S9'], ['S9'], []],
+      ['u4-double-leak-patch1', 'unexpected', ['S9'], [], ['S2']],
+    ],
+  );
+  assert.match(s.verdict, /1 unexpected violation\(s\), 1 expected violation\(s\) missing/);
+  const md = readFileSync(join(dir, 'summary.md'), 'utf8');
+  assert.match(md, /## Not as expected/);
+  assert.match(md, /`d1-es-patch1-unrecorded`.*unexpected S9/);
+  assert.match(md, /`u4-double-leak-patch1`.*missing S2/);
+  const index = readFileSync(join(dir, 'index.html'), 'utf8');
+  // runTarget writes <label>.html beside the traces; the index links it.
+  assert.match(index, /<a href="runs\/smoke-patch1\.html">smoke-patch1<\/a>/);
+});
+
+test('junit.xml is valid against test/schemas/junit.xsd, one testcase per configuration x property', async () => {
+  const xml = readFileSync(join(dir, 'junit.xml'), 'utf8');
+  assert.deepEqual(await junitSchemaErrors(xml), []);
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as NightlySummary;
+  const suites = [...xml.matchAll(/<testsuite name="([^"]+)" tests="(\d+)" failures="(\d+)" errors="(\d+)" skipped="(\d+)"/g)];
+  assert.deepEqual(suites.map((m) => m[1]), s.runs.map((x) => x.id));
+  // Counts agree with the cases (XSD 1.0 cannot say so).
+  const bodies = xml.split('<testsuite ').slice(1);
+  for (const [i, m] of suites.entries()) {
+    const body = bodies[i]!;
+    assert.equal(Number(m[2]), (body.match(/<testcase /g) ?? []).length);
+    assert.equal(Number(m[3]), (body.match(/<failure /g) ?? []).length);
+    assert.equal(Number(m[4]), (body.match(/<error /g) ?? []).length);
+    assert.equal(Number(m[5]), (body.match(/<skipped /g) ?? []).length);
+    assert.equal(Number(m[2]), s.runs[i]!.properties.length, 'one case per property of the model');
+  }
+  const top = /<testsuites [^>]*tests="(\d+)" failures="(\d+)"/.exec(xml)!;
+  assert.equal(Number(top[1]), (xml.match(/<testcase /g) ?? []).length);
+  assert.equal(Number(top[2]), (xml.match(/<failure /g) ?? []).length);
+  // The failure of a violated property holds its trace text; its type says whether it was expected.
+  const trace = readFileSync(join(dir, 'runs', 'd1-es-patch1-unrecorded-S9.txt'), 'utf8');
+  const s9 = /<testcase name="S9 vmsa-pa-coherent" classname="vmsa-check\.d1-es-patch1-unrecorded"[^>]*>\s*<failure message="([^"]*)" type="unexpected-violation">([^<]*)<\/failure>/.exec(xml);
+  assert.ok(s9, 'S9 of d1-es-patch1-unrecorded is an unexpected-violation failure');
+  assert.equal(s9[2]!.replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&'), trace);
+  assert.match(xml, /<testcase name="S5 no-null-vmsa-ref" classname="vmsa-check\.d1-es-launch-retry-patch1"[^>]*>\s*<failure [^>]*type="expected-violation">/);
+  assert.match(xml, /<testcase name="S2 no-leak-reuse" classname="vmsa-check\.u4-double-leak-patch1"[^>]*>\s*<failure [^>]*type="missing-violation"\/>/);
+  assert.match(xml, /<testcase name="S1 no-double-free" classname="vmsa-check\.smoke-upstream-base" time="[\d.]+"\/>/);
+});
+
+test('junit.xsd rejects what CI servers reject', async () => {
+  const bad = [
+    '<testsuites><testsuite tests="1" failures="0" errors="0"><testcase name="a" classname="b"/></testsuite></testsuites>', // no suite name
+    '<testsuites><testsuite name="s" tests="-1" failures="0" errors="0"/></testsuites>', // negative count
+    '<testsuites><testsuite name="s" tests="1" failures="0" errors="0"><testcase name="a" classname="b"><failure/><skipped/></testcase></testsuite></testsuites>', // order
+    '<testsuites><testsuite name="s" tests="1" failures="0" errors="0" timestamp="2025-01-01T00:00:00Z"/></testsuites>', // zone
+    '<testsuites><testsuite name="s" tests="1" failures="0" errors="0"><testcase name="a" classname="b" time="soon"/></testsuite></testsuites>',
+  ];
+  for (const xml of bad) assert.notDeepEqual(await junitSchemaErrors(xml), [], xml);
+});
+
+test('results.sarif is valid SARIF 2.1.0: one rule per property, one result per violation, a thread flow per actor', () => {
+  const log = JSON.parse(readFileSync(join(dir, 'results.sarif'), 'utf8')) as SarifLog;
+  assert.deepEqual(sarifSchemaErrors(log), []);
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as NightlySummary;
+  const sr = log.runs[0]!;
+  const ids = sr.tool.driver.rules.map((x) => x.id);
+  assert.deepEqual(ids, ['B1', 'B2', 'B3', 'DL', 'S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10', 'S11']);
+  const violations = s.runs.flatMap((x) => x.violations.map((v) => `${x.id} ${v.property}`));
+  assert.deepEqual(sr.results.map((x) => `${x.properties.entry} ${x.ruleId}`), violations);
+  for (const res of sr.results) {
+    assert.equal(ids[res.ruleIndex], res.ruleId);
+    assert.equal(res.level, res.properties.expected ? 'warning' : 'error');
+    assert.match(res.partialFingerprints[FINGERPRINT_KEY]!, /^[0-9a-f]{64}$/);
+    const flows = res.codeFlows[0]!.threadFlows;
+    assert.equal(new Set(flows.map((f) => f.id)).size, flows.length, 'one thread flow per actor');
+    // executionOrder numbers the global step order 1..n across the thread flows,
+    // increasing within each thread, and each location is that actor's step.
+    const orders = flows.flatMap((f) => f.locations.map((l) => l.executionOrder)).sort((a, b) => a - b);
+    assert.deepEqual(orders, orders.map((_, i) => i + 1));
+    for (const f of flows) {
+      const own = f.locations.map((l) => l.executionOrder);
+      assert.deepEqual(own, [...own].sort((a, b) => a - b));
+      for (const l of f.locations) assert.ok(l.location.message.text.startsWith(`${f.id}:`), l.location.message.text);
+    }
+  }
+  // u4 on patch1: S9 after LAUNCH_START and the failed launch, both on the ioctl thread.
+  const u4 = sr.results.find((x) => x.properties.entry === 'u4-double-leak-patch1')!;
+  assert.deepEqual(u4.codeFlows[0]!.threadFlows.map((f) => f.id), ['ioctl']);
+  // The same violation on two entries with the same configuration gets the same
+  // fingerprint (it is the same alert); different properties differ.
+  const fp = (entry: string, rule: string): string => sr.results.find((x) => x.properties.entry === entry && x.ruleId === rule)!.partialFingerprints[FINGERPRINT_KEY]!;
+  assert.equal(fp('d1-es-launch-retry-patch1', 'S5'), fp('d1-es-patch1-unrecorded', 'S5'));
+  assert.notEqual(fp('d1-es-launch-retry-patch1', 'S5'), fp('d1-es-launch-retry-patch1', 'S9'));
+});
+
+test('the SARIF schema rejects what it must', () => {
+  const log = JSON.parse(readFileSync(join(dir, 'results.sarif'), 'utf8')) as { version: string; runs: { results: Record<string, unknown>[] }[] };
+  assert.notDeepEqual(sarifSchemaErrors({ ...log, version: '2.0.0' }), []);
+  const noMessage = structuredClone(log);
+  delete noMessage.runs[0]!.results[0]!.message;
+  assert.notDeepEqual(sarifSchemaErrors(noMessage), []);
+  const extra = structuredClone(log);
+  extra.runs[0]!.results[0]!.severity = 'high';
+  assert.notDeepEqual(sarifSchemaErrors(extra), []);
+  const emptyFlow = structuredClone(log) as unknown as SarifLog;
+  emptyFlow.runs[0]!.results[0]!.codeFlows[0]!.threadFlows[0]!.locations = [];
+  assert.notDeepEqual(sarifSchemaErrors(emptyFlow), []);
+});

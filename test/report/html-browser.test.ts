@@ -1,0 +1,180 @@
+// The HTML report in a real browser: headless Chromium (Debian's chromium
+// package, installed by scripts/install-chromium.sh) driven by
+// playwright-core. The page must load with no request beyond its own file,
+// render the verdict table and every trace as swim lanes, and show what the
+// JSON files (run summaries and ITF traces) hold. Skipped only when
+// chromium is absent and CI is not set; under CI it must run.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { runTarget, type RunSummary } from '../../src/cli/run.js';
+import { resolveTarget } from '../../src/cli/target.js';
+import { VARIANTS } from '../../src/model/config.js';
+import { diff, flatten } from '../../src/report/flatten.js';
+import { verdict } from '../../src/report/html.js';
+import { parseItf, type ItfState } from '../../src/report/itf.js';
+import { matrixHtml } from '../../src/report/matrix-html.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+const skip = !existsSync(CHROMIUM) && !ci ? `${CHROMIUM} is not installed (run scripts/install-chromium.sh); CI is not set` : false;
+
+const PRESETS = ['d1-es-launch-retry', 'u2-punch-running-vmsa'];
+const dir = mkdtempSync(join(tmpdir(), 'vmsa-html-'));
+const profile = mkdtempSync(join(tmpdir(), 'vmsa-chromium-'));
+let ctx: BrowserContext | undefined;
+const runs = new Map<string, RunSummary>();
+
+before(async () => {
+  if (skip) return;
+  for (const preset of PRESETS) {
+    for (const variant of VARIANTS) runs.set(`${preset}/${variant}`, runTarget(resolveTarget({ preset, variant }), { allViolations: true }, dir));
+  }
+  writeFileSync(join(dir, 'default.html'), matrixHtml(PRESETS, runs));
+  ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await ctx?.close();
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
+});
+
+/** Opens a report; fails on any request other than the file itself. */
+async function open(file: string): Promise<Page> {
+  const page = await ctx!.newPage();
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  const url = pathToFileURL(join(dir, file)).href;
+  await page.goto(url, { waitUntil: 'load' });
+  assert.deepEqual(requests, [url], 'the page loads nothing but itself');
+  return page;
+}
+
+const varsOf = (s: ItfState): Record<string, unknown> => {
+  const { '#meta': _m, ...v } = s;
+  return v;
+};
+
+/** Checks every swim-lane section of the page against its ITF file. */
+async function checkTraces(page: Page, expected: number): Promise<void> {
+  const sections = page.locator('section.violation');
+  assert.equal(await sections.count(), expected, 'one section per violation');
+  for (let k = 0; k < expected; k++) {
+    const sec = sections.nth(k);
+    const t = parseItf(readFileSync(join(dir, (await sec.getAttribute('data-itf'))!), 'utf8'));
+    assert.equal(await sec.getAttribute('data-property'), t['#meta'].property.id);
+    assert.match((await sec.locator('h3').innerText()).trim(), new RegExp(`^${t['#meta'].property.id} ${t['#meta'].property.name}`));
+    const lanes = await sec.locator('table.lanes thead th[data-actor]').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-actor')!));
+    const actors: string[] = [];
+    for (const s of t.states.slice(1)) if (!actors.includes(s['#meta'].actor)) actors.push(s['#meta'].actor);
+    assert.deepEqual(lanes, actors, 'one lane per thread, in order of first step');
+    assert.equal(await sec.locator('table.lanes tbody tr[data-step]').count(), t.states.length);
+    // What the browser laid out, one step per row (read in one go).
+    const cells = await sec.locator('table.lanes tbody tr[data-step] td.step').evaluateAll((tds) =>
+      tds.map((td) => {
+        const el = td as unknown as {
+          cellIndex: number;
+          getAttribute(n: string): string | null;
+          getBoundingClientRect(): { x: number; width: number; height: number };
+          querySelector(q: string): { textContent: string | null } | null;
+          querySelectorAll(q: string): ArrayLike<{ textContent: string | null }>;
+          closest(q: string): { getAttribute(n: string): string | null; closest(q: string): unknown } | null;
+        };
+        const table = el.closest('table') as unknown as { querySelector(q: string): { getBoundingClientRect(): { x: number } } | null };
+        const head = table.querySelector(`thead th[data-actor="${el.getAttribute('data-actor')}"]`)!;
+        const r = el.getBoundingClientRect();
+        return {
+          step: Number(el.closest('tr')!.getAttribute('data-step')),
+          actor: el.getAttribute('data-actor'),
+          label: el.getAttribute('data-label'),
+          column: el.cellIndex,
+          x: r.x,
+          laneX: head.getBoundingClientRect().x,
+          visible: r.width > 0 && r.height > 0,
+          what: el.querySelector('.what')!.textContent,
+          fn: el.querySelector('.fn')!.textContent,
+          diff: Array.from(el.querySelectorAll('details.diff li')).map((li) => li.textContent),
+        };
+      }),
+    );
+    assert.equal(cells.length, t.states.length - 1, 'one step cell per step');
+    for (const [k, c] of cells.entries()) {
+      const i = k + 1;
+      const meta = t.states[i]!['#meta'];
+      assert.equal(c.step, i);
+      assert.equal(c.actor, meta.actor);
+      assert.equal(c.label, meta.step);
+      assert.equal(c.column, 1 + actors.indexOf(meta.actor), `step ${i} in lane ${meta.actor}`);
+      assert.ok(c.visible, `step ${i} is rendered`);
+      assert.ok(Math.abs(c.x - c.laneX) < 2, `step ${i} lines up with its lane header (${c.x} vs ${c.laneX})`);
+      assert.equal(c.what, meta.step.replace(`${meta.actor}: `, ''));
+      assert.equal(c.fn, meta.source);
+      const want = diff(flatten(varsOf(t.states[i - 1]!)), flatten(varsOf(t.states[i]!))).filter((d) => !/mutex:/.test(d));
+      assert.deepEqual(c.diff, want, `step ${i}: diff`);
+    }
+    // The diffs are collapsed until clicked.
+    const last = sec.locator(`table.lanes tbody tr[data-step="${t.states.length - 1}"] td.step`);
+    const items = last.locator('details.diff li');
+    if ((await items.count()) > 0) {
+      assert.equal(await items.first().isVisible(), false, 'diff collapsed');
+      await last.locator('details.diff summary').click();
+      assert.equal(await items.first().isVisible(), true, 'diff expanded');
+    }
+  }
+}
+
+test('per-run HTML report renders the swim lanes of every trace as in the ITF files', { skip }, async () => {
+  const s = runs.get('u2-punch-running-vmsa/upstream-base')!;
+  const page = await open(`${s.target}.html`);
+  assert.equal(await page.title(), `vmsa-check: ${s.target}`);
+  assert.equal(await page.locator('#verdicts td[data-target]').getAttribute('data-verdict'), verdict(s));
+  await checkTraces(page, s.violations.length);
+  // A known change of the U2 race: the punched frame is freed at the last step.
+  const last = page.locator('section[data-property="S3"] tr[data-step="16"] details.diff li');
+  assert.ok((await last.allInnerTexts()).includes('frame2.alloc: GMEM -> FREE'));
+  await page.close();
+});
+
+test('default HTML report: preset x variant verdict table matches the run summaries', { skip }, async () => {
+  const page = await open('default.html');
+  const header = (await page.locator('#verdicts thead th').allInnerTexts()).map((x) => x.trim());
+  assert.deepEqual(header, ['preset', ...VARIANTS]);
+  const rows = page.locator('#verdicts tbody tr');
+  assert.equal(await rows.count(), PRESETS.length);
+  for (const [r, preset] of PRESETS.entries()) {
+    assert.equal((await rows.nth(r).locator('th').innerText()).trim(), preset);
+    for (const [c, variant] of VARIANTS.entries()) {
+      const json = JSON.parse(readFileSync(join(dir, `${preset}-${variant}.summary.json`), 'utf8')) as RunSummary;
+      const td = rows.nth(r).locator('td').nth(c);
+      assert.equal(await td.getAttribute('data-verdict'), verdict(json), `${preset} x ${variant}`);
+      assert.equal((await td.innerText()).trim(), `${verdict(json)} (${json.states})`);
+      // Each violated property links to its trace section.
+      for (const v of json.violations) {
+        const href = await td.locator(`a:text-is("${v.property}")`).getAttribute('href');
+        assert.equal(await page.locator(`section[id="${href!.slice(1)}"]`).count(), 1, `${href} exists`);
+      }
+    }
+  }
+  const total = [...runs.values()].reduce((n, s) => n + s.violations.length, 0);
+  await checkTraces(page, total);
+  await page.close();
+});
