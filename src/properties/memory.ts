@@ -75,7 +75,7 @@ export function noDanglingVmsaPaAtVmrun(ctx: Ctx): TP {
         const p = before.frames.get(e.frame)!;
         const ownKvm = p.alloc === Alloc.KVM_VMSA && p.owner === e.vcpu && kvmVmsaFrame(ctx, c) === e.frame;
         const liveGuest = p.alloc === Alloc.GMEM && c.ghostGfn >= 0 && p.owner === c.ghostGfn && before.gmem.get(c.ghostGfn) === e.frame;
-        if (!ownKvm && !liveGuest) return `vcpu${e.vcpu} enters the guest with vmsa_pa = ${describeFrame(before, e.frame)}`;
+        if (!ownKvm && !liveGuest) return `vcpu${e.vcpu} issues VMRUN with vmsa_pa = ${describeFrame(before, e.frame)}`;
       }
       return null;
     },
