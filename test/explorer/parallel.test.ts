@@ -86,6 +86,12 @@ for (const preset of ['smoke', 'd1-snp-launch-retry', 'u2-punch-running-vmsa']) 
   }
 }
 
+test('with symmetry reduction the parallel search equals the reduced bfs (3 vCPUs, APs renamed once launched)', async () => {
+  for (const variant of VARIANTS) {
+    await same(presetTarget('d4-req-gpa-not-reset', variant), { allViolations: true, symmetry: true }, [{ workers: 2 }, { workers: 4, chunkStates: 64 }]);
+  }
+});
+
 test('a max-states bound stops at exactly the same state, transition and rule counts', async () => {
   for (const maxStates of [1, 2, 7, 100, 1234, 9999]) {
     await same(testTarget('mailbox:2,2'), { allViolations: true, maxStates }, [{ workers: 2, chunkStates: 5 }, { workers: 4 }]);
