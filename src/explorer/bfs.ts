@@ -9,8 +9,8 @@ import { collisionProbability, fingerprint64 } from './fingerprint.js';
 import { Frontier } from './frontier.js';
 import { DEADLOCK, type Model, type Step } from './model.js';
 import type { SearchSnapshot } from './checkpoint.js';
-import { ParentLinks, type Path } from './parents.js';
-import { liftCanonicalPath, recheck, replay, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
+import { ParentLinks } from './parents.js';
+import { rebuildViolation, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
 import { FingerprintSet, Insert } from './visited.js';
 
 export interface SearchOptions {
@@ -81,14 +81,7 @@ export interface SearchResult<S, St extends Step> {
   rules: Record<string, number>;
 }
 
-interface Pending {
-  property: PropertyRef;
-  kind: ViolationKind;
-  message: string;
-  ordinal: number;
-  /** For transition violations: the index of the violating step. */
-  step: number;
-}
+type Pending = FoundViolation;
 
 export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOptions = {}): SearchResult<S, St> {
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
@@ -264,7 +257,7 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
   if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
 
   const seconds = priorSeconds + (performance.now() - start) / 1000;
-  const violations = [...found.values()].map((p) => buildViolation(model, links, p, canonical !== undefined));
+  const violations = [...found.values()].map((p) => rebuildViolation(model, links, p, canonical !== undefined));
   const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
   return {
     model: model.name,
@@ -288,18 +281,4 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
     })),
     rules: Object.fromEntries([...rules.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
-}
-
-function buildViolation<S, St extends Step>(model: Model<S, St>, links: ParentLinks, p: Pending, symmetric: boolean): Violation<S, St> {
-  const base = links.path(p.ordinal);
-  const found: Path = p.step >= 0 ? { init: base.init, steps: [...base.steps, p.step] } : base;
-  const { path, trace } = symmetric ? liftCanonicalPath(model, found, p.kind, p.property.id) : { path: found, trace: replay(model, found) };
-  const again = recheck(model, p.kind, p.property.id, trace);
-  if (again === null) {
-    throw new Error(
-      `internal error: the rebuilt trace for ${p.property.id} does not violate it ` +
-        '(a fingerprint collision or a non-deterministic model)',
-    );
-  }
-  return { property: p.property, kind: p.kind, message: again, path, trace };
 }

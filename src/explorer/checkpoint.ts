@@ -13,19 +13,13 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fingerprint64 } from './fingerprint.js';
-import type { ViolationKind } from './trace.js';
+import type { FoundViolation } from './trace.js';
 
 const MAGIC = 'VMSACKPT1\n';
 
 export class CheckpointError extends Error {}
 
-export interface PendingViolation {
-  property: { id: string; name: string; description: string };
-  kind: ViolationKind;
-  message: string;
-  ordinal: number;
-  step: number;
-}
+export type PendingViolation = FoundViolation;
 
 export interface SearchSnapshot {
   /** Identity of the exploration: a checkpoint is only resumed by the same one. */

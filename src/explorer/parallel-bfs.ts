@@ -20,9 +20,9 @@ import { Piscina } from 'piscina';
 import type { CoverResult, Progress, SearchOptions, SearchResult, StopReason } from './bfs.js';
 import { collisionProbability, fingerprint64 } from './fingerprint.js';
 import type { Model, Step } from './model.js';
-import type { Path } from './parents.js';
+import { ParentLinks } from './parents.js';
 import { Claim, FIRST_RANK, SharedTable } from './shared-visited.js';
-import { liftCanonicalPath, recheck, replay, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
+import { rebuildViolation, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
 import { META_WORDS, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
 
 export interface ParallelOptions extends SearchOptions {
@@ -62,46 +62,8 @@ export function parseBytes(text: string): number | null {
   return v > 0 ? v : null;
 }
 
-const ROOT = 0xffffffff;
 const MAX_LOAD = 0.75;
 const LIMIT_LOAD = 0.9;
-
-/** Parent links as in parents.ts, with truncate() to undo a level that is redone. */
-class Links {
-  parent = new Uint32Array(1 << 16);
-  step = new Uint16Array(1 << 16);
-  n = 0;
-
-  get bytes(): number {
-    return this.parent.byteLength + this.step.byteLength;
-  }
-
-  add(parent: number, step: number): number {
-    if (step > 0xffff) throw new Error(`a state has more than 65535 enabled steps (${step})`);
-    if (this.n === this.parent.length) {
-      const p = new Uint32Array(this.n * 2);
-      p.set(this.parent);
-      this.parent = p;
-      const s = new Uint16Array(this.n * 2);
-      s.set(this.step);
-      this.step = s;
-    }
-    this.parent[this.n] = parent;
-    this.step[this.n] = step;
-    return this.n++;
-  }
-
-  path(ordinal: number): Path {
-    const steps: number[] = [];
-    let o = ordinal;
-    while (this.parent[o] !== ROOT) {
-      steps.push(this.step[o]!);
-      o = this.parent[o]!;
-    }
-    steps.reverse();
-    return { init: this.step[o]!, steps };
-  }
-}
 
 /** One compacted run of frontier states, ordinals first .. first + n - 1. */
 interface Segment {
@@ -150,13 +112,7 @@ function chunksOf(segments: Segment[], size: number): FrontierSlice[][] {
   return chunks;
 }
 
-interface Pending {
-  property: PropertyRef;
-  kind: ViolationKind;
-  message: string;
-  ordinal: number;
-  step: number;
-}
+type Pending = FoundViolation;
 
 export async function parallelBfs<S, St extends Step>(
   model: Model<S, St>,
@@ -178,7 +134,7 @@ export async function parallelBfs<S, St extends Step>(
 
   let table = SharedTable.create(Math.max(1024, options.initialTableSlots ?? 1 << 12));
   table.limit = Math.floor(table.capacity * LIMIT_LOAD);
-  const links = new Links();
+  const links = new ParentLinks();
   let found = new Map<string, Pending>();
   let coverDepth: (number | null)[] = model.covers.map(() => null);
   let rules = new Map<string, number>();
@@ -211,7 +167,7 @@ export async function parallelBfs<S, St extends Step>(
       const bytes = symmetry ? model.canonicalEncoding!(s) : model.encode(s);
       fingerprint64(bytes, bytes.length, fp);
       if (table.claim(fp[0]!, fp[1]!, FIRST_RANK, FIRST_RANK) !== Claim.Mine) return;
-      const ord = links.add(ROOT, i);
+      const ord = links.addRoot(i);
       visit(s, ord, 0);
       parts.push(bytes.slice());
     });
@@ -219,7 +175,7 @@ export async function parallelBfs<S, St extends Step>(
     segments = [segmentOf(parts, parts.map((p) => p.length))];
   }
   let levelFirst = 0; // ordinal of the frontier's first state
-  let levelSize = links.n;
+  let levelSize = links.size;
   let base = FIRST_RANK + 1;
   let branching = options.branchingEstimate ?? 8; // successors claimed per frontier state, estimated from the last level
 
@@ -235,7 +191,7 @@ export async function parallelBfs<S, St extends Step>(
   // A result arriving while the pool is being destroyed is of no interest.
   pool.on('error', () => undefined);
 
-  if (links.n >= maxStates && levelSize > 0) stopReason = 'max-states';
+  if (links.size >= maxStates && levelSize > 0) stopReason = 'max-states';
 
   try {
     search: while (levelSize > 0 && stopReason === 'exhausted') {
@@ -251,7 +207,7 @@ export async function parallelBfs<S, St extends Step>(
       // Size the table so that this level fits below MAX_LOAD even with a
       // generous estimate; the hard limit (LIMIT_LOAD) makes a level that
       // outgrows the estimate stop and be redone after growing.
-      const want = links.n + levelSize * branching;
+      const want = links.size + levelSize * branching;
       if (want > table.capacity * MAX_LOAD) {
         let cap = table.capacity;
         while (want > cap * MAX_LOAD) cap *= 2;
@@ -268,7 +224,7 @@ export async function parallelBfs<S, St extends Step>(
         coverDepth: coverDepth.slice(),
         rules: new Map(rules),
         transitions,
-        links: links.n,
+        links: links.size,
       };
 
       const chunkSize = options.chunkStates ?? Math.max(16, Math.min(2048, Math.ceil(levelSize / (workers * 8))));
@@ -344,14 +300,14 @@ export async function parallelBfs<S, St extends Step>(
           lengths.push(meta[m + 3]! - from);
           kept.push(j);
           links.add(chunkFirst + meta[m]!, meta[m + 1]!);
-          if (links.n >= maxStates) {
+          if (links.size >= maxStates) {
             cut = j;
             break;
           }
         }
         const survives = (j: number): boolean => lost === undefined || !lost.has(meta[j * META_WORDS + 2]!);
         // The ordinal of candidate j among this chunk's survivors.
-        const firstNew = links.n - kept.length;
+        const firstNew = links.size - kept.length;
         const ordinalOfCandidate = (j: number): number => {
           let lo = 0;
           let hi = kept.length - 1;
@@ -437,7 +393,7 @@ export async function parallelBfs<S, St extends Step>(
         }
         if (options.onProgress && now - lastProgress >= progressMs) {
           lastProgress = now;
-          const p: Progress = { states: links.n, transitions, depth, queued: levelSize - (chunkFirst - levelFirst) + (links.n - levelFirst - levelSize), seconds: (now - start) / 1000 };
+          const p: Progress = { states: links.size, transitions, depth, queued: levelSize - (chunkFirst - levelFirst) + (links.size - levelFirst - levelSize), seconds: (now - start) / 1000 };
           options.onProgress(p);
         }
       }
@@ -455,7 +411,7 @@ export async function parallelBfs<S, St extends Step>(
         coverDepth = saved.coverDepth;
         rules = saved.rules;
         transitions = saved.transitions;
-        links.n = saved.links;
+        links.truncate(saved.links);
         const cap = table.capacity * 2;
         if (cap * 12 > maxTableBytes) {
           stopReason = 'table-full';
@@ -469,13 +425,13 @@ export async function parallelBfs<S, St extends Step>(
         continue search;
       }
 
-      if (table.count !== links.n) {
-        throw new Error(`internal error: the table holds ${table.count} states, the parent links ${links.n}`);
+      if (table.count !== links.size) {
+        throw new Error(`internal error: the table holds ${table.count} states, the parent links ${links.size}`);
       }
       if (options.branchingEstimate !== 0) branching = Math.max(4, Math.ceil((1.5 * claimed) / Math.max(1, levelSize)) + 1);
       base += chunks.length;
       levelFirst += levelSize;
-      levelSize = links.n - levelFirst;
+      levelSize = links.size - levelFirst;
       segments = next;
       if (levelSize > 0) depth++;
     }
@@ -485,7 +441,7 @@ export async function parallelBfs<S, St extends Step>(
   if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
 
   const seconds = (performance.now() - start) / 1000;
-  const violations = [...found.values()].map((p) => buildViolation(model, links, p, symmetry));
+  const violations = [...found.values()].map((p) => rebuildViolation(model, links, p, symmetry));
   const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
   const covers: CoverResult[] = model.covers.map((c, i) => ({
     id: c.id,
@@ -495,7 +451,7 @@ export async function parallelBfs<S, St extends Step>(
   }));
   return {
     model: model.name,
-    states: links.n,
+    states: links.size,
     transitions,
     depth,
     complete,
@@ -504,11 +460,11 @@ export async function parallelBfs<S, St extends Step>(
     workers,
     redoneLevels,
     seconds,
-    statesPerSecond: seconds > 0 ? links.n / seconds : links.n,
+    statesPerSecond: seconds > 0 ? links.size / seconds : links.size,
     tableBytes: table.bytes,
     parentLinkBytes: links.bytes,
-    bytesPerState: links.n > 0 ? table.bytes / links.n : 0,
-    collision: collisionProbability(links.n, transitions),
+    bytesPerState: links.size > 0 ? table.bytes / links.size : 0,
+    collision: collisionProbability(links.size, transitions),
     violations,
     covers,
     rules: Object.fromEntries([...rules.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
@@ -521,17 +477,4 @@ function sliceStates(slices: FrontierSlice[]): number {
   return n;
 }
 
-function buildViolation<S, St extends Step>(model: Model<S, St>, links: Links, p: Pending, symmetric: boolean): Violation<S, St> {
-  const base = links.path(p.ordinal);
-  const found: Path = p.step >= 0 ? { init: base.init, steps: [...base.steps, p.step] } : base;
-  const { path, trace } = symmetric ? liftCanonicalPath(model, found, p.kind, p.property.id) : { path: found, trace: replay(model, found) };
-  const again = recheck(model, p.kind, p.property.id, trace);
-  if (again === null) {
-    throw new Error(
-      `internal error: the rebuilt trace for ${p.property.id} does not violate it ` +
-        '(a fingerprint collision or a non-deterministic model)',
-    );
-  }
-  return { property: p.property, kind: p.kind, message: again, path, trace };
-}
 

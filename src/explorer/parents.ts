@@ -35,6 +35,12 @@ export class ParentLinks {
     return this.push(parentOrdinal, stepIndex);
   }
 
+  /** Forgets every state numbered n or above (a level that is redone). */
+  truncate(n: number): void {
+    if (n < 0 || n > this.n) throw new Error(`cannot truncate ${this.n} parent links to ${n}`);
+    this.n = n;
+  }
+
   snapshot(): { parent: Uint32Array; step: Uint16Array } {
     return { parent: this.parent.subarray(0, this.n), step: this.step.subarray(0, this.n) };
   }

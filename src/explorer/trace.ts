@@ -135,3 +135,37 @@ export function liftCanonicalPath<S, St extends Step>(
   });
   return { path: { init: path.init, steps }, trace };
 }
+
+/** A violation the search recorded: where it was found, not yet a trace. */
+export interface FoundViolation {
+  property: PropertyRef;
+  kind: ViolationKind;
+  message: string;
+  /** Number of the violating state (or, for a transition, of its source state). */
+  ordinal: number;
+  /** For a transition violation: the index of the violating step; else -1. */
+  step: number;
+}
+
+/**
+ * Rebuilds the trace of a violation from the parent links: replay (or, under
+ * symmetry reduction, lift the canonical path to a real one), then re-check.
+ */
+export function rebuildViolation<S, St extends Step>(
+  model: Model<S, St>,
+  links: { path(ordinal: number): Path },
+  p: FoundViolation,
+  symmetric: boolean,
+): Violation<S, St> {
+  const base = links.path(p.ordinal);
+  const found: Path = p.step >= 0 ? { init: base.init, steps: [...base.steps, p.step] } : base;
+  const { path, trace } = symmetric ? liftCanonicalPath(model, found, p.kind, p.property.id) : { path: found, trace: replay(model, found) };
+  const again = recheck(model, p.kind, p.property.id, trace);
+  if (again === null) {
+    throw new Error(
+      `internal error: the rebuilt trace for ${p.property.id} does not violate it ` +
+        '(a fingerprint collision or a non-deterministic model)',
+    );
+  }
+  return { property: p.property, kind: p.kind, message: again, path, trace };
+}
