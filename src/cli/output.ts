@@ -11,7 +11,7 @@ export function formatSummary(s: RunSummary): string {
   lines.push(`${s.tool} ${s.version}: ${s.configuration}`);
   const status = s.complete ? 'complete' : `INCOMPLETE (${s.stopReason})`;
   lines.push(
-    `  ${s.states} states, ${s.transitions} transitions, depth ${s.depth}, ${status}, ` +
+    `  ${s.states} ${s.symmetry ? 'symmetry-reduced states' : 'states'}, ${s.transitions} transitions, depth ${s.depth}, ${status}, ` +
       `${s.seconds.toFixed(2)} s, ${s.statesPerSecond} states/s, ${s.bytesPerState} bytes/state (fingerprint table)`,
   );
   lines.push(

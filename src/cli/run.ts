@@ -43,6 +43,8 @@ export interface RunSummary {
   seconds: number;
   statesPerSecond: number;
   bytesPerState: number;
+  /** Whether states were counted up to symmetry (Model.canonicalEncoding). */
+  symmetry: boolean;
   collisionProbability: { optimistic: number; birthday: number };
   violations: ViolationSummary[];
   coverage: { covers: SearchResult<unknown, Step>['covers']; unreachedCovers: string[]; rules: Record<string, number> };
@@ -114,6 +116,7 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     seconds: Number(r.seconds.toFixed(3)),
     statesPerSecond: Math.round(r.statesPerSecond),
     bytesPerState: Number(r.bytesPerState.toFixed(2)),
+    symmetry: options.symmetry === true && model.canonicalEncoding !== undefined,
     collisionProbability: r.collision,
     violations,
     coverage: { covers: r.covers, unreachedCovers: r.covers.filter((c) => !c.reached).map((c) => c.id), rules: r.rules },
