@@ -25,6 +25,7 @@ export function formatSummary(s: RunSummary): string {
   if (s.violations.length === 0 && s.complete) {
     lines.push(s.coverage.unreachedCovers.length === 0 ? '  all properties hold' : '  all properties hold, but:');
   }
+  if (s.htmlReport) lines.push(`  report: ${s.htmlReport}`);
   if (s.complete) for (const c of s.coverage.unreachedCovers) lines.push(`  UNREACHED cover ${c}: the configuration never gets there (vacuous)`);
   return lines.join('\n');
 }

@@ -49,6 +49,8 @@ export interface RunSummary {
   violations: ViolationSummary[];
   coverage: { covers: SearchResult<unknown, Step>['covers']; unreachedCovers: string[]; rules: Record<string, number> };
   exitCode: number;
+  /** The run's HTML report, when an output folder was given. */
+  htmlReport: string | null;
 }
 
 /** Creates the output folder and checks it is writable (exit 2 otherwise). */
@@ -121,8 +123,9 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     violations,
     coverage: { covers: r.covers, unreachedCovers: r.covers.filter((c) => !c.reached).map((c) => c.id), rules: r.rules },
     exitCode: exitCodeOf(r),
+    htmlReport: outDir ? join(outDir, `${target.label}.html`) : null,
   };
   if (outDir) writeFileSync(join(outDir, `${target.label}.summary.json`), `${JSON.stringify(summary, null, 2)}\n`);
-  if (outDir) writeFileSync(join(outDir, `${target.label}.html`), renderHtmlReport({ title: `${TOOL}: ${target.label}`, runs: [summary], traces: itfs }));
+  if (summary.htmlReport) writeFileSync(summary.htmlReport, renderHtmlReport({ title: `${TOOL}: ${target.label}`, runs: [summary], traces: itfs }));
   return summary;
 }
