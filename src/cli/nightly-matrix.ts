@@ -61,13 +61,33 @@ export const EXPECTED: Record<string, Record<Variant, string[]>> = {
   'u4-double-leak': { 'upstream-base': ['S2', 'S10'], patch1: ['S9'], 'upstream-7.3': ['S2', 'S10'] },
 };
 
-/** Every preset of src/model/presets.ts against every variant. */
+/**
+ * Three-vCPU configurations that finish in seconds with symmetry reduction
+ * (two interchangeable APs, two gfns). Their verdicts are those of the
+ * two-vCPU presets they extend (d5/u1 and u2): the third vCPU adds one launch
+ * step to each trace and no new violation.
+ */
+export const THREE_VCPU: Record<string, { config: MatrixConfig; expect: Record<Variant, string[]> }> = {
+  'snp3-destroy-mix': {
+    config: { vm: 'snp', vcpus: 3, gfns: 2, knobs: { maxApRequests: 3, allowOnInit: true, allowDestroy: true } },
+    expect: { 'upstream-base': ['B2', 'S8'], patch1: ['B1', 'B2'], 'upstream-7.3': [] },
+  },
+  'snp3-punch': {
+    config: { vm: 'snp', vcpus: 3, gfns: 2, knobs: { maxApRequests: 2, punchHole: true } },
+    expect: { 'upstream-base': ['S3', 'S4', 'S9'], patch1: ['B1', 'S3', 'S4', 'S9'], 'upstream-7.3': ['S3'] },
+  },
+};
+
+/** Every preset of src/model/presets.ts against every variant, then the three-vCPU configurations. */
 export function defaultMatrix(): MatrixEntry[] {
   const entries: MatrixEntry[] = [];
   for (const p of PRESETS) {
     const expected = EXPECTED[p.name];
     if (!expected) throw new Error(`preset ${p.name} has no expected verdicts in src/cli/nightly-matrix.ts`);
     for (const variant of VARIANTS) entries.push({ preset: p.name, variant, expect: [...expected[variant]].sort(byId) });
+  }
+  for (const [name, c] of Object.entries(THREE_VCPU)) {
+    for (const variant of VARIANTS) entries.push({ name: `${name}-${variant}`, config: c.config, variant, expect: [...c.expect[variant]].sort(byId) });
   }
   return entries;
 }

@@ -90,7 +90,7 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
       const itf = toItf(model, v, {
         tool: TOOL,
         version: VERSION,
-        target: target.kind === 'vmsa' ? { model: 'vmsa', config: target.config, preset: target.preset } : { model: target.spec },
+        target: target.kind === 'vmsa' ? { model: 'vmsa', config: target.config, ...(target.preset !== null && { preset: target.preset }) } : { model: target.spec },
         description: configuration,
       });
       writeFileSync(files.itf, `${JSON.stringify(itf, null, 1)}\n`);

@@ -94,3 +94,15 @@ test('list commands print the catalogue', () => {
   assert.match(run('list', 'variants').out, /upstream-7\.3/);
   assert.match(run('list', 'models').out, /peterson/);
 });
+
+test('a configuration without a preset writes its traces (ITF included) and they replay', () => {
+  const out = join(tmp, 'custom');
+  const r = run('check', '--vm', 'snp', '--vcpus', '2', '--knob', 'maxApRequests=1', '--variant', 'patch1', '--out', out, '--json');
+  assert.equal(r.code, 1, r.err);
+  const s = JSON.parse(r.out) as { command: string; violations: { property: string; files: { itf: string } }[] };
+  assert.match(s.command, /--knob maxApRequests=1/);
+  const b1 = s.violations.find((v) => v.property === 'B1')!;
+  const replayed = run('replay', b1.files.itf);
+  assert.equal(replayed.code, 1);
+  assert.match(replayed.out, /genuine: violates B1 pending-gpa-reset/);
+});

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { defaultMatrix, EXPECTED, parseMatrix, resolveMatrix } from '../../src/cli/nightly-matrix.js';
+import { defaultMatrix, EXPECTED, parseMatrix, resolveMatrix, THREE_VCPU } from '../../src/cli/nightly-matrix.js';
 import { VARIANTS } from '../../src/model/config.js';
 import { PRESETS } from '../../src/model/presets.js';
 import { run, writeMatrix } from './helpers.js';
@@ -63,9 +63,9 @@ test('bad nightly flags get exit 2 too', () => {
   assert.match(missing.err, /cannot read matrix .*nope\.json: ENOENT/);
 });
 
-test('the default matrix is every preset x every variant, with the verdicts of docs/model.md', () => {
+test('the default matrix is every preset x every variant, with the verdicts of docs/model.md, plus 3-vCPU configurations', () => {
   const m = defaultMatrix();
-  assert.equal(m.length, PRESETS.length * VARIANTS.length);
+  assert.equal(m.length, (PRESETS.length + Object.keys(THREE_VCPU).length) * VARIANTS.length);
   assert.deepEqual(Object.keys(EXPECTED).sort(), PRESETS.map((p) => p.name).sort());
   const resolved = resolveMatrix(m, 'default');
   assert.equal(new Set(resolved.map((e) => e.id)).size, m.length);
