@@ -29,7 +29,8 @@ export function vmsaCovers(ctx: Ctx): Cover<World>[] {
   if (ctx.snp && k.punchHole) {
     covers.push({ id: 'punched', description: 'a hole punch frees a gmem page', reached: (w) => w.punches > 0 && w.punching < 0 });
   }
-  if (k.reclaimFail || k.rmpMakeSharedFail) {
+  // SNP_PAGE_RECLAIM runs only after a failed SNP_LAUNCH_UPDATE or a debug dump.
+  if (k.rmpMakeSharedFail || (k.reclaimFail && (k.fwLaunchFail || k.dumpOnFail))) {
     covers.push({ id: 'vm-bugged', description: 'KVM_BUG() marks the VM dead', reached: (w) => w.vmDead });
   }
   return covers;
