@@ -3,8 +3,9 @@
 // an internal error is one line and exit 4; never a stack trace (set
 // VMSA_CHECK_DEBUG=1 to see one).
 
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { createRequire } from 'node:module';
+import type { Argv } from 'yargs';
+import type yargsFactory from 'yargs';
 import { parseBytes } from '../explorer/parallel-bfs.js';
 import { check } from './check.js';
 import { EXIT, UsageError } from './errors.js';
@@ -14,6 +15,12 @@ import { replayFile } from './replay.js';
 import { runDiff } from './diff.js';
 import { DEFAULT_BUDGET_SECONDS, runNightly } from './nightly.js';
 import { VERSION } from './version.js';
+
+// yargs through its CommonJS entry: the ESM build of its layout library
+// breaks help text in the middle of words; the CommonJS one wraps at spaces.
+const require = createRequire(import.meta.url);
+const yargs = require('yargs') as typeof yargsFactory;
+const { hideBin } = require('yargs/helpers') as { hideBin(argv: string[]): string[] };
 
 function wholeNumber(name: string, min: number) {
   return (v: unknown): number | undefined => {
