@@ -14,6 +14,7 @@ const VCPU_BOOL = VCPU_KEYS.map((k) => typeof Vcpu()[k] === 'boolean');
 export const FRAME_KEYS = Object.keys(Frame().toObject()) as (keyof FrameFields)[];
 const FRAME_BOOL = FRAME_KEYS.map((k) => typeof Frame()[k] === 'boolean');
 export const SCALARS = ['phase', 'vmDead', 'oops', 'destroyed', 'launchNext', 'launchAttempts', 'apRequests', 'punches', 'inits', 'punching'] as const;
+const SCALAR_BOOL = SCALARS.map((k) => typeof World()[k] === 'boolean');
 
 function byte(x: number | boolean): number {
   if (typeof x === 'boolean') return x ? 1 : 0;
@@ -81,10 +82,10 @@ export function makeCodec(ctx: Ctx): Codec {
       let p = 0;
       const num = (): number => bytes[p++]! - OFFSET;
       const scalars: Record<string, number | boolean> = {};
-      for (const s of SCALARS) {
+      SCALARS.forEach((s, i) => {
         const b = bytes[p++]!;
-        scalars[s] = typeof World()[s] === 'boolean' ? b === 1 : b - OFFSET;
-      }
+        scalars[s] = SCALAR_BOOL[i] ? b === 1 : b - OFFSET;
+      });
       const list = (k: number): List<number> => List(Array.from({ length: k }, num));
       const vcpuMutex = list(ctx.n);
       const vmsaMutex = list(ctx.n);
