@@ -5,11 +5,12 @@
 // expanding steps in the model's order), and the first violation found in a
 // level wins.
 
-import { collisionProbability, fingerprint64 } from './fingerprint.js';
+import { fingerprint64 } from './fingerprint.js';
 import { Frontier } from './frontier.js';
 import { DEADLOCK, type Model, type Step } from './model.js';
 import type { SearchSnapshot } from './checkpoint.js';
 import { ParentLinks } from './parents.js';
+import { coverResults, searchFigures, sortedRules } from './result.js';
 import { rebuildViolation, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
 import { FingerprintSet, Insert } from './visited.js';
 
@@ -266,19 +267,9 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
     depth,
     complete,
     stopReason,
-    seconds,
-    statesPerSecond: seconds > 0 ? links.size / seconds : links.size,
-    tableBytes: visited.bytes,
-    parentLinkBytes: links.bytes,
-    bytesPerState: links.size > 0 ? visited.bytes / links.size : 0,
-    collision: collisionProbability(links.size, transitions),
+    ...searchFigures(links.size, transitions, seconds, visited.bytes, links.bytes),
     violations,
-    covers: model.covers.map((c, i) => ({
-      id: c.id,
-      description: c.description,
-      reached: coverDepth[i] !== null,
-      depth: coverDepth[i] ?? null,
-    })),
-    rules: Object.fromEntries([...rules.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    covers: coverResults(model.covers, coverDepth),
+    rules: sortedRules(rules),
   };
 }

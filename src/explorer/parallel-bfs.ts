@@ -17,10 +17,11 @@
 
 import { availableParallelism, totalmem } from 'node:os';
 import { Piscina } from 'piscina';
-import type { CoverResult, Progress, SearchOptions, SearchResult, StopReason } from './bfs.js';
-import { collisionProbability, fingerprint64 } from './fingerprint.js';
+import type { Progress, SearchOptions, SearchResult, StopReason } from './bfs.js';
+import { fingerprint64 } from './fingerprint.js';
 import type { Model, Step } from './model.js';
 import { ParentLinks } from './parents.js';
+import { coverResults, searchFigures, sortedRules } from './result.js';
 import { Claim, FIRST_RANK, SharedTable } from './shared-visited.js';
 import { rebuildViolation, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
 import { META_WORDS, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
@@ -320,34 +321,26 @@ export async function parallelBfs<S, St extends Step>(
           return -1;
         };
 
-        if (cut < 0) {
-          for (const e of r.events) {
-            if (found.has(e.property.id)) continue;
-            if (e.kind === 'invariant') {
-              if (!survives(e.cand)) continue;
-              record(e.property, e.kind, e.message, ordinalOfCandidate(e.cand), -1);
-            } else {
-              record(e.property, e.kind, e.message, chunkFirst + e.k, e.i);
-            }
+        // Violations up to the cut (all of them when nothing was cut).
+        const kc = cut < 0 ? Infinity : meta[cut * META_WORDS]!;
+        const ic = cut < 0 ? Infinity : meta[cut * META_WORDS + 1]!;
+        for (const e of r.events) {
+          if (e.k > kc || (e.k === kc && e.i > ic)) continue;
+          if (found.has(e.property.id)) continue;
+          if (e.kind === 'invariant') {
+            if (!survives(e.cand)) continue;
+            record(e.property, e.kind, e.message, ordinalOfCandidate(e.cand), -1);
+          } else {
+            record(e.property, e.kind, e.message, chunkFirst + e.k, e.i);
           }
+        }
+        if (cut < 0) {
           transitions += r.transitions;
           for (const [rule, n] of r.rules) rules.set(rule, (rules.get(rule) ?? 0) + n);
           for (const ci of r.covers) if (coverDepth[ci] === null) coverDepth[ci] = depth + 1;
         } else {
           // Stop exactly where the sequential search stops: after the step
-          // (k, i) that found the max-states-th state.
-          const kc = meta[cut * META_WORDS]!;
-          const ic = meta[cut * META_WORDS + 1]!;
-          for (const e of r.events) {
-            if (e.k > kc || (e.k === kc && e.i > ic)) continue;
-            if (found.has(e.property.id)) continue;
-            if (e.kind === 'invariant') {
-              if (!survives(e.cand)) continue;
-              record(e.property, e.kind, e.message, ordinalOfCandidate(e.cand), -1);
-            } else {
-              record(e.property, e.kind, e.message, chunkFirst + e.k, e.i);
-            }
-          }
+          // (kc, ic) that found the max-states-th state.
           const counts = new Uint32Array(r.stepCounts);
           for (let k = 0; k < kc; k++) transitions += counts[k]!;
           transitions += ic + 1;
@@ -443,12 +436,6 @@ export async function parallelBfs<S, St extends Step>(
   const seconds = (performance.now() - start) / 1000;
   const violations = [...found.values()].map((p) => rebuildViolation(model, links, p, symmetry));
   const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
-  const covers: CoverResult[] = model.covers.map((c, i) => ({
-    id: c.id,
-    description: c.description,
-    reached: coverDepth[i] !== null,
-    depth: coverDepth[i] ?? null,
-  }));
   return {
     model: model.name,
     states: links.size,
@@ -459,15 +446,10 @@ export async function parallelBfs<S, St extends Step>(
     failure,
     workers,
     redoneLevels,
-    seconds,
-    statesPerSecond: seconds > 0 ? links.size / seconds : links.size,
-    tableBytes: table.bytes,
-    parentLinkBytes: links.bytes,
-    bytesPerState: links.size > 0 ? table.bytes / links.size : 0,
-    collision: collisionProbability(links.size, transitions),
+    ...searchFigures(links.size, transitions, seconds, table.bytes, links.bytes),
     violations,
-    covers,
-    rules: Object.fromEntries([...rules.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    covers: coverResults(model.covers, coverDepth),
+    rules: sortedRules(rules),
   };
 }
 
