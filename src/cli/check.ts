@@ -23,6 +23,8 @@ export interface CheckFlags extends TargetFlags {
   workers?: number;
   /** Reduce by the model's symmetries (default on). */
   symmetry: boolean;
+  /** Partial-order reduction (default on; the single-threaded search only). */
+  por: boolean;
   checkpoint?: string;
   resume?: string;
   checkpointMinutes: number;
@@ -44,9 +46,11 @@ export function searchOptions(f: {
   allViolations: boolean;
   deadlock: boolean;
   symmetry?: boolean;
+  por?: boolean;
 }): SearchOptions {
   return {
     symmetry: f.symmetry ?? false,
+    por: f.por ?? false,
     ...(f.maxStates !== undefined && { maxStates: f.maxStates }),
     ...(f.maxDepth !== undefined && { maxDepth: f.maxDepth }),
     ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
@@ -70,7 +74,8 @@ export async function check(f: CheckFlags): Promise<number> {
   let searched: SearchOutcome | undefined;
   let summary;
   try {
-    if (workers > 1) searched = await parallelBfs(buildModel(target), modelSpecOf(target), { ...options, workers, maxMemory });
+    // The parallel search has no partial-order reduction (the proviso needs the order of discovery).
+    if (workers > 1) searched = await parallelBfs(buildModel(target), modelSpecOf(target), { ...options, por: false, workers, maxMemory });
     else options.maxTableBytes = Math.floor(maxMemory / 2);
     summary = runTarget(target, options, f.out, searched);
   } finally {

@@ -28,6 +28,7 @@ export function explorationIdentity(target: Target, o: SearchOptions): string {
     allViolations: o.allViolations ?? false,
     checkDeadlock: o.checkDeadlock ?? true,
     symmetry: o.symmetry ?? false,
+    por: o.por ?? false,
   });
 }
 

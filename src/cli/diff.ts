@@ -122,6 +122,7 @@ export function runDiff(f: DiffFlags): { result: DiffResult; code: number } {
   const options = {
     allViolations: true,
     symmetry: true, // proven not to change a verdict (test/model/symmetry.test.ts)
+    por: true, // proven not to change a verdict or a trace length (test/model/por.test.ts)
     ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
     ...(f.maxStates !== undefined && { maxStates: f.maxStates }),
   };

@@ -87,6 +87,11 @@ async function main(argv: string[]): Promise<number> {
           .option('deadlock', { type: 'boolean', default: true, describe: 'report states with no enabled step (--no-deadlock to skip)' })
           .option('workers', { type: 'string', describe: 'worker threads (default 1: the single-threaded search, faster on small machines; see docs/performance.md)', coerce: wholeNumber('workers', 1) })
           .option('symmetry', { type: 'boolean', default: true, describe: 'reduce by symmetry: interchangeable frames, gfns, and APs once launched (--no-symmetry to compare)' })
+          .option('por', {
+            type: 'boolean',
+            default: true,
+            describe: 'partial-order reduction where the model declares independent steps; violations are confirmed without it, so traces stay shortest (--no-por to compare; off with --workers > 1)',
+          })
           .option('checkpoint', { type: 'string', describe: 'write a resumable checkpoint to DIR periodically and on SIGINT/SIGTERM' })
           .option('checkpoint-minutes', { type: 'string', default: '10', describe: 'minutes between checkpoints', coerce: positive('checkpoint-minutes') })
           .option('resume', { type: 'string', describe: 'continue the exploration checkpointed in DIR (same configuration and options)' })
@@ -112,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
           ...(a.resume !== undefined && { resume: a.resume }),
           checkpointMinutes: a['checkpoint-minutes'] as number,
           symmetry: a.symmetry,
+          por: a.por,
           ...(a['max-memory'] !== undefined && { maxMemory: a['max-memory'] }),
           allViolations: a['all-violations'],
           deadlock: a.deadlock,

@@ -40,7 +40,7 @@ export function runMatrix(out: string, quiet: boolean): number {
   let worst: number = EXIT.HOLDS;
   for (const preset of DEFAULT_SET) {
     for (const variant of VARIANTS) {
-      const s = runTarget(resolveTarget({ preset, variant }), { allViolations: true, symmetry: true }, out);
+      const s = runTarget(resolveTarget({ preset, variant }), { allViolations: true, symmetry: true, por: true }, out);
       runs.set(`${preset}/${variant}`, s);
       if (!s.complete) worst = EXIT.INCOMPLETE;
       if (!quiet) process.stderr.write(`${preset} x ${variant}: ${verdictOf(s)}, ${s.states} states, ${s.seconds.toFixed(1)} s\n`);

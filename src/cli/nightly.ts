@@ -229,7 +229,7 @@ export function runNightly(f: NightlyFlags): number {
           label: `[${i + 1}/${entries.length}] ${e.id}`,
           ...(expectedStates !== undefined && { expectedStates }),
         });
-        const s = runTarget(e.target, { allViolations: true, symmetry: true, maxSeconds: left, ...(onProgress && { onProgress }) }, runsDir);
+        const s = runTarget(e.target, { allViolations: true, symmetry: true, por: true, maxSeconds: left, ...(onProgress && { onProgress }) }, runsDir);
         endProgress(f.quiet);
         runs.push(nightlyRunOf(e, s, dateDir, started));
       } catch (err) {

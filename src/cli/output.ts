@@ -14,6 +14,14 @@ export function formatSummary(s: RunSummary): string {
     `  ${s.states} ${s.symmetry ? 'symmetry-reduced states' : 'states'}, ${s.transitions} transitions, depth ${s.depth}, ${status}, ` +
       `${s.seconds.toFixed(2)} s, ${s.statesPerSecond} states/s, ${s.bytesPerState} bytes/state (fingerprint table)`,
   );
+  if (s.partialOrder) {
+    const p = s.partialOrder;
+    const c = p.confirmation;
+    lines.push(
+      (p.reduced === 0 ? '  partial-order reduction: no state had independent invisible steps to defer' : `  partial-order reduction: ${p.reduced} states expanded through an ample set, ${p.proviso} widened by the proviso`) +
+        (c ? `; shortest traces confirmed without it (${c.states} states${c.complete ? '' : ', cut short: traces may not be the shortest'})` : ''),
+    );
+  }
   lines.push(
     `  fingerprint collision probability: ${fmtProb(s.collisionProbability.optimistic)} (optimistic), ` +
       `${fmtProb(s.collisionProbability.birthday)} (birthday bound)`,

@@ -45,6 +45,13 @@ export interface RunSummary {
   bytesPerState: number;
   /** Whether states were counted up to symmetry (Model.canonicalEncoding). */
   symmetry: boolean;
+  /**
+   * Partial-order reduction, when it was applied: how many states were
+   * expanded through an ample set, how many the proviso widened to every
+   * step, and the search without reduction that confirmed the shortest
+   * traces (null when there was nothing to confirm).
+   */
+  partialOrder: SearchResult<unknown, Step>['por'] | null;
   collisionProbability: { optimistic: number; birthday: number };
   violations: ViolationSummary[];
   coverage: { covers: SearchResult<unknown, Step>['covers']; unreachedCovers: string[]; rules: Record<string, number> };
@@ -82,7 +89,9 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
   const itfs = new Map<string, ItfTrace>();
   const violations: ViolationSummary[] = r.violations.map((found) => {
     // Reported: the shortest trace with the fewest thread switches (report/interleave.ts).
-    const { violation: v, searched } = leastInterleaved(model, found, { maxStates: 2 * r.states + 1000 });
+    // Its budget: about what the search itself (and a confirmation without reduction) visited.
+    const budget = 2 * (r.states + (r.por?.confirmation?.states ?? 0)) + 1000;
+    const { violation: v, searched } = leastInterleaved(model, found, { maxStates: budget });
     const base = `${target.label}-${v.property.id}`;
     const files = { text: outDir ? join(outDir, `${base}.txt`) : '', itf: outDir ? join(outDir, `${base}.itf.json`) : '' };
     if (outDir) {
@@ -119,6 +128,7 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     statesPerSecond: Math.round(r.statesPerSecond),
     bytesPerState: Number(r.bytesPerState.toFixed(2)),
     symmetry: options.symmetry === true && model.canonicalEncoding !== undefined,
+    partialOrder: r.por ?? null,
     collisionProbability: r.collision,
     violations,
     coverage: { covers: r.covers, unreachedCovers: r.covers.filter((c) => !c.reached).map((c) => c.id), rules: r.rules },

@@ -10,6 +10,7 @@ import { Frontier } from './frontier.js';
 import { DEADLOCK, type Model, type Step } from './model.js';
 import type { SearchSnapshot } from './checkpoint.js';
 import { ParentLinks } from './parents.js';
+import { ampleSet, type PorFigures } from './por.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
 import { rebuildViolation, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
 import { FingerprintSet, Insert } from './visited.js';
@@ -33,6 +34,12 @@ export interface SearchOptions {
   checkpoint?: { identity: string; due(): boolean; save(snapshot: SearchSnapshot): void };
   /** Reduce by the model's symmetries (Model.canonicalEncoding), when it has any. */
   symmetry?: boolean;
+  /**
+   * Partial-order reduction (por.ts), when the model declares its steps'
+   * footprints (Model.independence). Violations found are then confirmed by
+   * a search without it, so the reported traces stay the shortest.
+   */
+  por?: boolean;
   /** Continue a search from a checkpoint of the same identity. */
   resume?: SearchSnapshot;
   /** Asked between expansions: stop (after a last checkpoint) with stopReason 'interrupted'. */
@@ -80,11 +87,39 @@ export interface SearchResult<S, St extends Step> {
   covers: CoverResult[];
   /** Transitions taken per step rule (see Step.rule). */
   rules: Record<string, number>;
+  /** Present when partial-order reduction was applied. */
+  por?: PorOutcome;
+}
+
+export interface PorOutcome extends PorFigures {
+  /**
+   * The search without reduction that found the shortest traces of the
+   * violated properties (it stops once it has them all), or null when there
+   * was nothing to confirm.
+   */
+  confirmation: { states: number; transitions: number; depth: number; seconds: number; complete: boolean } | null;
+}
+
+/** Internal: what one level-by-level search is asked on top of SearchOptions. */
+export interface LevelSearchOptions extends SearchOptions {
+  /** Stop as soon as every one of these properties is found. */
+  targets?: ReadonlySet<string>;
 }
 
 type Pending = FoundViolation;
 
 export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOptions = {}): SearchResult<S, St> {
+  const reduced = levelSearch(model, options);
+  if (reduced.por === undefined) return reduced;
+  return confirmShortest(model, options, reduced);
+}
+
+/**
+ * The level-by-level search itself. With partial-order reduction its traces
+ * are real but may not be the shortest: bfs() confirms them. Exported for
+ * the tests that show why.
+ */
+export function levelSearch<S, St extends Step>(model: Model<S, St>, options: LevelSearchOptions): SearchResult<S, St> {
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
   const maxMs = (options.maxSeconds ?? Number.POSITIVE_INFINITY) * 1000;
@@ -111,6 +146,12 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
   const invariants = model.invariants;
   const tprops = model.transitionProperties;
   const covers = model.covers;
+  const independence = options.por === true ? model.independence : undefined;
+  const por: PorFigures = { reduced: 0, proviso: 0 };
+  const targets = options.targets;
+  // Partial-order reduction's proviso needs to tell a successor first seen
+  // in the level being built (depth + 1) from one seen before (a cycle).
+  let levelSeen = independence ? new FingerprintSet() : undefined;
 
   let transitions = snap?.transitions ?? 0;
   let depth = snap?.depth ?? 0;
@@ -138,6 +179,13 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
     current = Frontier.restore(s.currentData, s.currentOffsets, s.currentOrdinals);
     next = Frontier.restore(s.nextData, s.nextOffsets, s.nextOrdinals);
     k = snap.position;
+    if (levelSeen) {
+      for (let j = 0; j < next.length; j++) {
+        const b = next.stateAt(j);
+        fingerprint64(b, b.length, fp);
+        levelSeen.insert(fp[0]!, fp[1]!);
+      }
+    }
   } else {
     model.initStates().forEach((s, i) => {
       const bytes = encode(s);
@@ -220,38 +268,69 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
       if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
         record(DEADLOCK, 'deadlock', 'no step is enabled', ordinal, -1);
       }
-      for (let i = 0; i < steps.length; i++) {
-        const step = steps[i]!;
-        const after = model.apply(state, step);
-        transitions++;
-        if (collectRules) {
-          const rule = step.rule ?? step.label;
-          rules.set(rule, (rules.get(rule) ?? 0) + 1);
+      // Without reduction: one pass over every step. With it: a first pass
+      // over the ample set, and a second over the other steps when the
+      // proviso (C3, por.ts) finds that the ample set closes a cycle.
+      const ample = independence ? ampleSet(independence, state, steps) : null;
+      let closesCycle = false;
+      for (let pass = 0; pass < 2; pass++) {
+        if (pass === 1 && !(ample !== null && closesCycle)) break;
+        const count = pass === 0 && ample !== null ? ample.length : steps.length;
+        let skip = 0; // pass 1: index into the (ascending) ample set
+        for (let j = 0; j < count; j++) {
+          let i = j;
+          if (ample !== null) {
+            if (pass === 0) i = ample[j]!;
+            else if (skip < ample.length && ample[skip] === j) {
+              skip++;
+              continue;
+            }
+          }
+          const step = steps[i]!;
+          const after = model.apply(state, step);
+          transitions++;
+          if (collectRules) {
+            const rule = step.rule ?? step.label;
+            rules.set(rule, (rules.get(rule) ?? 0) + 1);
+          }
+          for (const tp of tprops) {
+            if (found.has(tp.id)) continue;
+            const msg = tp.check(state, step, after);
+            if (msg !== null) record(tp, 'transition', msg, ordinal, i);
+          }
+          const bytes = encode(after);
+          fingerprint64(bytes, bytes.length, fp);
+          const ins = visited.insert(fp[0]!, fp[1]!);
+          if (ins === Insert.Seen) {
+            if (ample !== null && pass === 0 && !levelSeen!.contains(fp[0]!, fp[1]!)) closesCycle = true;
+            continue;
+          }
+          if (ins === Insert.Full) {
+            stopReason = 'table-full';
+            break search;
+          }
+          levelSeen?.insert(fp[0]!, fp[1]!);
+          const ord = links.add(ordinal, i);
+          visit(after, ord, depth + 1);
+          next.push(bytes, ord);
+          if (links.size >= maxStates) {
+            stopReason = 'max-states';
+            break search;
+          }
         }
-        for (const tp of tprops) {
-          if (found.has(tp.id)) continue;
-          const msg = tp.check(state, step, after);
-          if (msg !== null) record(tp, 'transition', msg, ordinal, i);
-        }
-        const bytes = encode(after);
-        fingerprint64(bytes, bytes.length, fp);
-        const ins = visited.insert(fp[0]!, fp[1]!);
-        if (ins === Insert.Seen) continue;
-        if (ins === Insert.Full) {
-          stopReason = 'table-full';
-          break search;
-        }
-        const ord = links.add(ordinal, i);
-        visit(after, ord, depth + 1);
-        next.push(bytes, ord);
-        if (links.size >= maxStates) {
-          stopReason = 'max-states';
-          break search;
-        }
+      }
+      if (ample !== null) {
+        if (closesCycle) por.proviso++;
+        else por.reduced++;
+      }
+      if (targets !== undefined && found.size >= targets.size && [...targets].every((id) => found.has(id))) {
+        stopReason = 'violation';
+        break search;
       }
     }
     current = next;
     next = new Frontier();
+    if (levelSeen) levelSeen = new FingerprintSet();
     k = 0;
     if (current.length > 0) depth++;
   }
@@ -271,5 +350,57 @@ export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOpti
     violations,
     covers: coverResults(model.covers, coverDepth),
     rules: sortedRules(rules),
+    ...(independence && { por: { ...por, confirmation: null } }),
+  };
+}
+
+/**
+ * Partial-order reduction keeps every violation reachable but may lengthen
+ * its shortest trace. When the reduced search found violations, a search
+ * without reduction finds their shortest traces: it stops as soon as it has
+ * all of them (or, without allViolations, at its first violating level), so
+ * it costs only the states up to the deepest shortest trace. It also checks
+ * the reduction: a violation it finds that the reduced search missed is an
+ * error in the model's independence declaration, and fails loudly.
+ */
+function confirmShortest<S, St extends Step>(model: Model<S, St>, options: SearchOptions, reduced: SearchResult<S, St>): SearchResult<S, St> {
+  const por = reduced.por!;
+  if (reduced.violations.length === 0 || por.reduced === 0) return reduced;
+  const ids = new Set(reduced.violations.map((v) => v.property.id));
+  // A deadlock shows only when its state is expanded: one level more.
+  const deepest = Math.max(...reduced.violations.map((v) => v.path.steps.length)) + 1;
+  const spent = reduced.seconds;
+  const { resume: _resume, checkpoint: _checkpoint, por: _por, ...plain } = options;
+  const confirm = levelSearch(model, {
+    ...plain,
+    maxDepth: Math.min(options.maxDepth ?? Number.POSITIVE_INFINITY, deepest),
+    ...(options.maxSeconds !== undefined && { maxSeconds: Math.max(0.001, options.maxSeconds - spent) }),
+    ...(options.allViolations === true && { targets: ids }),
+  });
+  const got = new Map(confirm.violations.map((v) => [v.property.id, v]));
+  const cut = !['violation', 'max-depth', 'exhausted'].includes(confirm.stopReason);
+  const all = [...ids].every((id) => got.has(id));
+  if (reduced.complete && options.allViolations === true && !cut) {
+    const missed = [...got.keys()].filter((id) => !ids.has(id));
+    if (missed.length > 0) {
+      throw new Error(`partial-order reduction missed ${missed.join(', ')}: the model's independence declaration is wrong`);
+    }
+    if (!all) throw new Error('partial-order reduction reported a violation the search without it does not find');
+  }
+  let violations: Violation<S, St>[];
+  if (options.allViolations !== true) violations = confirm.violations.length > 0 ? confirm.violations : reduced.violations;
+  else if (all) violations = confirm.violations;
+  // Cut short by a bound: the reduced search's traces where there is no
+  // shorter one yet (real traces, perhaps not the shortest).
+  else violations = [...reduced.violations.map((v) => got.get(v.property.id) ?? v), ...confirm.violations.filter((v) => !ids.has(v.property.id))];
+  const confirmed = options.allViolations === true ? all : confirm.violations.length > 0;
+  const figures = { states: confirm.states, transitions: confirm.transitions, depth: confirm.depth, seconds: confirm.seconds, complete: confirmed };
+  return {
+    ...reduced,
+    seconds: reduced.seconds + confirm.seconds,
+    // Cut short (a bound): keep the reduced search's traces, real but perhaps not the shortest.
+    violations,
+    stopReason: reduced.stopReason,
+    por: { ...por, confirmation: figures },
   };
 }

@@ -19,6 +19,46 @@ export interface Step {
   readonly rule?: string;
 }
 
+/**
+ * What a step may read and write, as bit sets over the model's own numbering
+ * of its variables (bits 0..30). A model with more variables folds several
+ * into one bit: a coarser footprint only finds fewer steps independent, so it
+ * is always sound. A step's guard counts as a read.
+ */
+export interface Footprint {
+  readonly reads: number;
+  readonly writes: number;
+}
+
+/**
+ * What partial-order reduction (explorer/por.ts) needs to know of a model.
+ * Every answer may over-approximate; none may under-approximate.
+ */
+export interface Independence<S, St extends Step = Step> {
+  /**
+   * Everything the next step of `actor` may read or write, whichever step
+   * it is and whether enabled or not, in `state` or in any state reachable
+   * from it by steps of the other actors only.
+   */
+  nextStep(state: S, actor: string): Footprint;
+  /**
+   * Everything the other actors may read or write in any execution from
+   * `state` in which `actor` takes no step.
+   */
+  others(state: S, actor: string): Footprint;
+  /**
+   * True when the step may change what an invariant looks at, or may
+   * violate a transition property. A step found invisible in `state` must
+   * stay invisible wherever the others' independent steps lead. Covers are
+   * judged on the reduced graph: a model whose covers read other variables
+   * should count those too, else a cover may be reported unreached (which
+   * fails the run: loud, never a wrong verdict).
+   */
+  visible(state: S, step: St): boolean;
+  /** The variables whose values differ between two states (checks the declared writes in tests). */
+  changed(before: S, after: S): number;
+}
+
 /** A predicate that must hold in every reachable state. */
 export interface Invariant<S> {
   readonly id: string;
@@ -64,6 +104,11 @@ export interface Model<S, St extends Step = Step> {
    * to reduce by symmetry; traces are mapped back to real ones (trace.ts).
    */
   canonicalEncoding?(state: S): Uint8Array;
+  /**
+   * Optional partial-order reduction: the read/write footprints of steps.
+   * Used when the search is asked to reduce (SearchOptions.por).
+   */
+  readonly independence?: Independence<S, St>;
   readonly invariants: readonly Invariant<S>[];
   readonly transitionProperties: readonly TransitionProperty<S, St>[];
   readonly covers: readonly Cover<S>[];

@@ -6,6 +6,7 @@ import { makeCodec } from './codec.js';
 import { validateConfig, type VmsaConfig } from './config.js';
 import { makeCtx, type Ctx } from './context.js';
 import { vmsaCovers } from './covers.js';
+import { vmsaIndependence } from './independence.js';
 import { initialWorld } from './init.js';
 import { showWorld } from './show.js';
 import { Symmetry } from './symmetry.js';
@@ -34,6 +35,7 @@ export function vmsaModel(config: VmsaConfig): VmsaModel {
     covers: vmsaCovers(ctx),
     // Teardown done, or the kernel oopsed (S5 already reported it).
     isFinal: (w) => w.destroyed || w.oops,
+    independence: vmsaIndependence(ctx),
     show: (w) => showWorld(ctx, w),
   };
 }

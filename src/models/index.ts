@@ -3,6 +3,7 @@
 
 import type { Model, Step } from '../explorer/model.js';
 import { brokenLockModel } from './broken-lock.js';
+import { ceilingModel } from './ceiling.js';
 import { countersModel } from './counters.js';
 import { mailboxModel } from './mailbox.js';
 import { petersonModel } from './peterson.js';
@@ -41,6 +42,14 @@ export const testModels: Readonly<Record<string, Entry>> = {
       { name: 'M', min: 1, max: 255, default: 2 },
     ],
     make: ([k, m]) => countersModel(k!, m!),
+  },
+  ceiling: {
+    description: 'K independent counters 0..M, invariant: counter K-1 stays below M (violated in M steps)',
+    params: [
+      { name: 'K', min: 1, max: 12, default: 3 },
+      { name: 'M', min: 1, max: 255, default: 2 },
+    ],
+    make: ([k, m]) => ceilingModel(k!, m!),
   },
   peterson: {
     description: "Peterson's mutual exclusion for two processes (invariant mutex holds)",

@@ -37,6 +37,6 @@ test('bad specs throw a one-line ModelSpecError', () => {
 test('listTestModels names every model with its parameters', () => {
   assert.deepEqual(
     listTestModels().map((m) => m.name),
-    ['counters:K,M', 'peterson', 'broken-lock', 'mailbox:N,G'],
+    ['counters:K,M', 'ceiling:K,M', 'peterson', 'broken-lock', 'mailbox:N,G'],
   );
 });
