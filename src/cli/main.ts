@@ -4,6 +4,7 @@
 // VMSA_CHECK_DEBUG=1 to see one).
 
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import type yargsFactory from 'yargs';
 import { parseBytes } from '../explorer/parallel-bfs.js';
@@ -164,9 +165,11 @@ async function main(argv: string[]): Promise<number> {
           .option('out', { type: 'string', default: 'reports/nightly', describe: 'parent folder; this nightly goes in <out>/<date>/' })
           .option('date', { type: 'string', describe: 'the date folder, YYYY-MM-DD (default: today, UTC)' })
           .option('json', { type: 'boolean', default: false, describe: 'print summary.json on stdout instead of summary.md' })
-          .option('quiet', { type: 'boolean', default: false, describe: 'no progress and no per-run lines on stderr' }),
-      (a) => {
-        code = runNightly({
+          .option('quiet', { type: 'boolean', default: false, describe: 'no progress and no per-run lines on stderr' })
+          .option('jobs', { type: 'string', describe: 'matrix entries run side by side on worker threads (default: the number of cores)', coerce: wholeNumber('jobs', 1) }),
+      async (a) => {
+        code = await runNightly({
+          jobs: (a.jobs as number | undefined) ?? availableParallelism(),
           ...(a.matrix !== undefined && { matrix: a.matrix }),
           ...(a.date !== undefined && { date: a.date }),
           budgetSeconds: a['budget-seconds'] as unknown as number,

@@ -22,6 +22,7 @@ import { renderNightlyMarkdown } from '../report/nightly-md.js';
 import type { NightlyComparison, NightlyKey, NightlyRun, NightlySummary } from '../report/nightly-types.js';
 import { renderSarif } from '../report/sarif.js';
 import { EXIT, UsageError } from './errors.js';
+import { runEntriesInParallel, type EntryOutcome } from './nightly-jobs.js';
 import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './nightly-matrix.js';
 import { emitEvent, endProgress, progressPrinter } from './output.js';
 import { prepareOutDir, runTarget, type RunSummary } from './run.js';
@@ -36,6 +37,8 @@ export interface NightlyFlags {
   quiet: boolean;
   /** Print summary.json on stdout instead of the Markdown summary. */
   json?: boolean;
+  /** Matrix entries run side by side on worker threads (default 1). */
+  jobs?: number;
 }
 
 export const DEFAULT_BUDGET_SECONDS = 3600;
@@ -200,7 +203,7 @@ export function exitCodeOfNightly(runs: readonly NightlyRun[]): { code: number; 
   return { code: EXIT.HOLDS, verdict: `all ${runs.length} configurations as expected` };
 }
 
-export function runNightly(f: NightlyFlags): number {
+export async function runNightly(f: NightlyFlags): Promise<number> {
   if (!Number.isFinite(f.budgetSeconds) || f.budgetSeconds <= 0) throw new UsageError('--budget-seconds must be a positive number');
   const date = checkDate(f.date ?? new Date().toISOString().slice(0, 10));
   const matrixName = f.matrix ?? 'default (every preset x every variant)';
@@ -216,40 +219,53 @@ export function runNightly(f: NightlyFlags): number {
   const tty = process.stderr.isTTY === true;
   const start = performance.now();
   const deadline = start + f.budgetSeconds * 1000;
-  const runs: NightlyRun[] = [];
-  entries.forEach((e, i) => {
-    const started = new Date().toISOString();
-    const left = (deadline - performance.now()) / 1000;
-    if (left <= 0) {
-      runs.push(notRun(e, 'skipped', started));
+  const options = { allViolations: true, symmetry: true, por: true };
+  const runs: NightlyRun[] = new Array<NightlyRun>(entries.length);
+  const record = (i: number, outcome: EntryOutcome): void => {
+    const e = entries[i]!;
+    const r =
+      outcome.kind === 'ran'
+        ? nightlyRunOf(e, outcome.summary, dateDir, outcome.started)
+        : notRun(e, outcome.kind, outcome.started, outcome.kind === 'error' ? outcome.message : undefined);
+    runs[i] = r;
+    if (f.quiet) return;
+    if (tty) {
+      const verdict = r.violated.length > 0 ? r.violated.join(' ') : r.complete ? 'holds' : r.stopReason;
+      const line = r.status === 'skipped' ? 'not run (budget spent)' : `${verdict}, ${r.states} states, ${r.seconds.toFixed(1)} s: ${r.status}`;
+      process.stderr.write(`[${i + 1}/${entries.length}] ${r.id}: ${line}\n`);
     } else {
+      emitEvent({ event: 'run', index: i + 1, of: entries.length, id: r.id, status: r.status, violated: r.violated, expected: r.expected, states: r.states, seconds: r.seconds });
+    }
+  };
+  const jobs = Math.min(f.jobs ?? 1, entries.length);
+  if (jobs > 1) {
+    // Side by side on worker threads; no live progress line then, one line per finished run.
+    await runEntriesInParallel(entries, { jobs, deadline, runsDir, options, onDone: record });
+  } else {
+    entries.forEach((e, i) => {
+      const started = new Date().toISOString();
+      const left = (deadline - performance.now()) / 1000;
+      if (left <= 0) {
+        record(i, { kind: 'skipped', started });
+        return;
+      }
       try {
         const expectedStates = prevStates.get(e.id);
         const onProgress = progressPrinter(f.quiet, {
           label: `[${i + 1}/${entries.length}] ${e.id}`,
           ...(expectedStates !== undefined && { expectedStates }),
         });
-        const s = runTarget(e.target, { allViolations: true, symmetry: true, por: true, maxSeconds: left, ...(onProgress && { onProgress }) }, runsDir);
+        const s = runTarget(e.target, { ...options, maxSeconds: left, ...(onProgress && { onProgress }) }, runsDir);
         endProgress(f.quiet);
-        runs.push(nightlyRunOf(e, s, dateDir, started));
+        record(i, { kind: 'ran', summary: s, started });
       } catch (err) {
         endProgress(f.quiet);
         if (err instanceof UsageError) throw err;
         if (process.env.VMSA_CHECK_DEBUG) console.error(err);
-        runs.push(notRun(e, 'error', started, err instanceof Error ? err.message : String(err)));
+        record(i, { kind: 'error', message: err instanceof Error ? err.message : String(err), started });
       }
-    }
-    const r = runs[runs.length - 1]!;
-    if (!f.quiet) {
-      if (tty) {
-        const verdict = r.violated.length > 0 ? r.violated.join(' ') : r.complete ? 'holds' : r.stopReason;
-        const line = r.status === 'skipped' ? 'not run (budget spent)' : `${verdict}, ${r.states} states, ${r.seconds.toFixed(1)} s: ${r.status}`;
-        process.stderr.write(`[${i + 1}/${entries.length}] ${r.id}: ${line}\n`);
-      } else {
-        emitEvent({ event: 'run', index: i + 1, of: entries.length, id: r.id, status: r.status, violated: r.violated, expected: r.expected, states: r.states, seconds: r.seconds });
-      }
-    }
-  });
+    });
+  }
   const { code, verdict } = exitCodeOfNightly(runs);
   const comparison = { ...compareNightlies(prev, runs), ...(note !== undefined && { note }) };
   const count = (st: NightlyRun['status']): number => runs.filter((r) => r.status === st).length;

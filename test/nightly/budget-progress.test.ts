@@ -21,7 +21,8 @@ test('a spent budget: exit 3, the cut run incomplete, the rest not run, reports 
     { name: 'snp3-destroy-mix-upstream-7.3', config: THREE_VCPU['snp3-destroy-mix']!.config, variant: 'upstream-7.3', expect: [] },
     { preset: 'smoke', variant: 'upstream-base', expect: [] },
   ]);
-  const r = run('nightly', '--matrix', m, '--out', join(tmp, 'n'), '--date', '2025-05-05', '--budget-seconds', '1.5');
+  // One entry at a time: the second starts only once the first spent the budget.
+  const r = run('nightly', '--matrix', m, '--out', join(tmp, 'n'), '--date', '2025-05-05', '--budget-seconds', '1.5', '--jobs', '1');
   assert.equal(r.code, 3, r.err);
   const dir = join(tmp, 'n', '2025-05-05');
   const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as NightlySummary;
@@ -42,7 +43,7 @@ test('a spent budget: exit 3, the cut run incomplete, the rest not run, reports 
   assert.deepEqual(events.filter((e) => e.event === 'run').map((e) => e.status), ['incomplete', 'skipped']);
   assert.deepEqual(events[events.length - 1], { event: 'done', exitCode: 3, verdict: s.verdict, folder: dir });
 
-  const quiet = run('nightly', '--matrix', m, '--out', join(tmp, 'n'), '--date', '2025-05-06', '--budget-seconds', '1.5', '--quiet');
+  const quiet = run('nightly', '--matrix', m, '--out', join(tmp, 'n'), '--date', '2025-05-06', '--budget-seconds', '1.5', '--jobs', '1', '--quiet');
   assert.equal(quiet.code, 3);
   assert.equal(quiet.err, '', '--quiet silences progress and run events');
 });
