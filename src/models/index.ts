@@ -33,22 +33,21 @@ interface Entry {
   hidden?: boolean;
 }
 
+// One byte per counter; K bounded so that a typo does not ask for 10^30 states.
+const COUNTER_PARAMS: Param[] = [
+  { name: 'K', min: 1, max: 12, default: 3 },
+  { name: 'M', min: 1, max: 255, default: 2 },
+];
+
 export const testModels: Readonly<Record<string, Entry>> = {
   counters: {
     description: 'K independent counters 0..M: (M+1)^K states, K*M*(M+1)^(K-1) transitions',
-    // One byte per counter; K bounded so that a typo does not ask for 10^30 states.
-    params: [
-      { name: 'K', min: 1, max: 12, default: 3 },
-      { name: 'M', min: 1, max: 255, default: 2 },
-    ],
+    params: COUNTER_PARAMS,
     make: ([k, m]) => countersModel(k!, m!),
   },
   ceiling: {
     description: 'K independent counters 0..M, invariant: counter K-1 stays below M (violated in M steps)',
-    params: [
-      { name: 'K', min: 1, max: 12, default: 3 },
-      { name: 'M', min: 1, max: 255, default: 2 },
-    ],
+    params: COUNTER_PARAMS,
     make: ([k, m]) => ceilingModel(k!, m!),
   },
   peterson: {
