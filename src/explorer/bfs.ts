@@ -150,8 +150,22 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
   const por: PorFigures = { reduced: 0, proviso: 0 };
   const targets = options.targets;
   // Partial-order reduction's proviso needs to tell a successor first seen
-  // in the level being built (depth + 1) from one seen before (a cycle).
-  let levelSeen = independence ? new FingerprintSet() : undefined;
+  // in the level being built (depth + 1) from one seen before (a cycle): the
+  // fingerprints of that level, gathered from the next frontier the first
+  // time an ample set needs them (never, for a model with nothing to reduce).
+  let levelSeen: FingerprintSet | undefined;
+  const levelFp = new Uint32Array(2);
+  const inNextLevel = (hi: number, lo: number): boolean => {
+    if (!levelSeen) {
+      levelSeen = new FingerprintSet();
+      for (let j = 0; j < next.length; j++) {
+        const b = next.stateAt(j);
+        fingerprint64(b, b.length, levelFp);
+        levelSeen.insert(levelFp[0]!, levelFp[1]!);
+      }
+    }
+    return levelSeen.contains(hi, lo);
+  };
 
   let transitions = snap?.transitions ?? 0;
   let depth = snap?.depth ?? 0;
@@ -179,13 +193,6 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     current = Frontier.restore(s.currentData, s.currentOffsets, s.currentOrdinals);
     next = Frontier.restore(s.nextData, s.nextOffsets, s.nextOrdinals);
     k = snap.position;
-    if (levelSeen) {
-      for (let j = 0; j < next.length; j++) {
-        const b = next.stateAt(j);
-        fingerprint64(b, b.length, fp);
-        levelSeen.insert(fp[0]!, fp[1]!);
-      }
-    }
   } else {
     model.initStates().forEach((s, i) => {
       const bytes = encode(s);
@@ -302,7 +309,7 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
           fingerprint64(bytes, bytes.length, fp);
           const ins = visited.insert(fp[0]!, fp[1]!);
           if (ins === Insert.Seen) {
-            if (ample !== null && pass === 0 && !levelSeen!.contains(fp[0]!, fp[1]!)) closesCycle = true;
+            if (ample !== null && pass === 0 && !inNextLevel(fp[0]!, fp[1]!)) closesCycle = true;
             continue;
           }
           if (ins === Insert.Full) {
@@ -330,7 +337,7 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     }
     current = next;
     next = new Frontier();
-    if (levelSeen) levelSeen = new FingerprintSet();
+    levelSeen = undefined;
     k = 0;
     if (current.length > 0) depth++;
   }
