@@ -153,6 +153,7 @@ export async function parallelBfs<S, St extends Step>(
   const progressMs = options.progressIntervalMs ?? 1000;
   const start = performance.now();
   let lastProgress = start;
+  let lastMemoryCheck = -Infinity;
 
   let table = SharedTable.create(Math.max(1024, options.initialTableSlots ?? 1 << 12));
   table.limit = Math.floor(table.capacity * LIMIT_LOAD);
@@ -411,7 +412,8 @@ export async function parallelBfs<S, St extends Step>(
           stopped = true;
           break;
         }
-        if (process.memoryUsage.rss() > maxMemory) {
+        // Reading the resident size costs a system call: at most every 50 ms.
+        if (now - lastMemoryCheck >= 50 && ((lastMemoryCheck = now), process.memoryUsage.rss() > maxMemory)) {
           stopReason = 'max-memory';
           failure = `resident memory passed the bound of ${maxMemory} bytes (--max-memory)`;
           stopped = true;
