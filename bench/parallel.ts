@@ -2,7 +2,12 @@
 // workers on mailbox configs B and C and on the largest VMSA preset, against
 // SPIN's pan (full state vector, and -DNCORE=2) run in the same script.
 //
-//   npm run bench:parallel -- [--runs R] [--configs B,C,d4] [--no-spin] [--pml PATH]
+//   npm run bench:parallel -- [--runs R] [--configs B,C,d4] [--no-spin] [--pml PATH] [--baseline DIST]
+//
+// Also times the single-threaded bfs() (same process set-up), and with
+// --baseline the same child runs of another build's bench (e.g. a copy of
+// dist/ built from main, with node_modules reachable), for before/after
+// figures taken in one run.
 //
 // The machine is shared: runs are interleaved (1 worker, 2 workers, SPIN,
 // SPIN NCORE=2, then again), and the figures that matter are the ratios of
@@ -16,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Model, Step } from '../src/explorer/model.js';
+import { bfs } from '../src/explorer/bfs.js';
 import { parallelBfs } from '../src/explorer/parallel-bfs.js';
 import { modelSpec, type ModelSpec } from '../src/explorer/workers.js';
 import type { VmsaConfig } from '../src/model/config.js';
@@ -71,7 +77,8 @@ function targetOf(t: string): { model: Model<unknown, Step>; spec: ModelSpec } {
 /** Child mode: one search, its figures as one JSON line on stdout. */
 async function child(target: string, workers: number): Promise<void> {
   const { model, spec } = targetOf(target);
-  const r = await parallelBfs(model, spec, { workers, collectRuleCoverage: false, allViolations: true });
+  // workers 0: the single-threaded bfs().
+  const r = workers === 0 ? bfs(model, { collectRuleCoverage: false, allViolations: true }) : await parallelBfs(model, spec, { workers, collectRuleCoverage: false, allViolations: true });
   const out: ChildResult = {
     states: r.states,
     transitions: r.transitions,
@@ -103,6 +110,7 @@ async function main(argv: string[]): Promise<void> {
   let runs = 3;
   let names = CONFIGS.map((c) => c.name);
   let spin = true;
+  let baseline: string | null = null;
   let pml = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/bench/mailbox/mailbox.pml');
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -118,6 +126,7 @@ async function main(argv: string[]): Promise<void> {
       for (const n of names) if (!CONFIGS.some((c) => c.name === n)) usageError(`unknown config "${n}" (${CONFIGS.map((c) => c.name).join(', ')})`);
     } else if (a === '--no-spin') spin = false;
     else if (a === '--pml') pml = resolve(value());
+    else if (a === '--baseline') baseline = resolve(value(), 'bench/parallel.js');
     else usageError(`unknown argument "${a}"`);
   }
   const haveSpin = spin && onPath('spin') && onPath('gcc') && existsSync(pml);
@@ -137,12 +146,14 @@ async function main(argv: string[]): Promise<void> {
       timed('gcc', ['-O2', '-DNOREDUCE', '-DSAFETY', '-DNCORE=2', '-o', 'pan2', 'pan.c'], dir);
       spinExes.push(['SPIN full state', 'pan1'], ['SPIN NCORE=2', 'pan2']);
     }
-    const ours: Record<number, Run[]> = { 1: [], 2: [] };
+    // Keys: 0 = bfs(), 1 and 2 workers; -1 and -2: the baseline at 1 and 2 workers.
+    const ours: Record<number, Run[]> = { 0: [], 1: [], 2: [], [-1]: [], [-2]: [] };
+    const kinds = baseline ? [0, 1, 2, -1, -2] : [0, 1, 2];
     const spinRuns: Record<string, number[]> = {};
     try {
       for (let r = 0; r < runs; r++) {
-        for (const w of [1, 2]) {
-          const { stdout, seconds } = timed(process.execPath, [self, '--child', `${c.target}@${w}`]);
+        for (const w of kinds) {
+          const { stdout, seconds } = timed(process.execPath, [w < 0 ? baseline! : self, '--child', `${c.target}@${Math.abs(w)}`]);
           ours[w]!.push({ wall: seconds, result: JSON.parse(stdout) as ChildResult });
         }
         for (const [what, exe] of spinExes) {
@@ -159,27 +170,30 @@ async function main(argv: string[]): Promise<void> {
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
-    const all = [...ours[1]!, ...ours[2]!].map((x) => x.result!);
+    const all = kinds.flatMap((w) => ours[w]!).map((x) => x.result!);
     const same = all.every((x) => x.states === all[0]!.states && x.transitions === all[0]!.transitions);
     if (!same) ok = false;
-    console.log(`  states ${int(all[0]!.states)}, transitions ${int(all[0]!.transitions)}: ${same ? 'same at 1 and 2 workers' : 'MISMATCH between runs'}`);
+    console.log(`  states ${int(all[0]!.states)}, transitions ${int(all[0]!.transitions)}: ${same ? 'same for bfs() and at 1 and 2 workers' : 'MISMATCH between runs'}`);
     const wall: Record<number, number> = {};
     const search: Record<number, number> = {};
-    for (const w of [1, 2]) {
+    const label = (w: number): string => (w === 0 ? 'bfs()    ' : `${w < 0 ? 'baseline ' : ''}${Math.abs(w)} worker${Math.abs(w) > 1 ? 's' : ' '}`);
+    for (const w of kinds) {
       wall[w] = median(ours[w]!.map((x) => x.wall));
       search[w] = median(ours[w]!.map((x) => x.result!.seconds));
       const res = ours[w]![0]!.result!;
       console.log(
-        `  ${w} worker${w > 1 ? 's' : ' '}: ${int(res.states / search[w]!)} states/s (search ${fmt(search[w]!)} s, whole process ${fmt(wall[w]!)} s; ` +
+        `  ${label(w)}: ${int(res.states / search[w]!)} states/s (search ${fmt(search[w]!)} s, whole process ${fmt(wall[w]!)} s; ` +
           `runs ${ours[w]!.map((x) => fmt(x.wall)).join(', ')} s), table ${fmt(res.bytesPerState, 1)} bytes/state + parent links ${fmt(res.linkBytesPerState, 1)}`,
       );
     }
     console.log(`  speed-up at 2 workers: ${fmt(search[1]! / search[2]!)}x (search), ${fmt(wall[1]! / wall[2]!)}x (whole process)`);
+    console.log(`  2 workers vs bfs(): ${fmt(search[0]! / search[2]!)}x (search), ${fmt(wall[0]! / wall[2]!)}x (whole process); 1 worker vs bfs(): ${fmt(search[0]! / search[1]!)}x (search)`);
+    if (baseline) console.log(`  baseline speed-up at 2 workers: ${fmt(search[-1]! / search[-2]!)}x (search); this build vs baseline: ${fmt(search[-1]! / search[1]!)}x at 1 worker, ${fmt(search[-2]! / search[2]!)}x at 2 (search)`);
     for (const [what, times] of Object.entries(spinRuns)) {
       const s = median(times);
       console.log(
         `  ${what}: ${fmt(s)} s (runs ${times.map((t) => fmt(t)).join(', ')} s); SPIN time / ours: ` +
-          `${fmt(s / wall[1]!)}x for 1 worker, ${fmt(s / wall[2]!)}x for 2 workers (above 1: we are faster)`,
+          `${fmt(s / wall[1]!)}x for 1 worker, ${fmt(s / wall[2]!)}x for 2 workers, ${fmt(s / wall[0]!)}x for bfs() (above 1: we are faster)`,
       );
     }
   }

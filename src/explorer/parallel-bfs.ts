@@ -3,17 +3,22 @@
 // violated properties (in the same order), each reported trace, covers and
 // rule counts.
 //
-// Each level's frontier is cut into chunks, in order; chunk c of the level
-// gets rank base + c. Workers expand chunks and claim successors in the shared
-// table (shared-visited.ts): a state new in this level ends up owned by the
-// smallest chunk that generates it, and inside that chunk by its first
-// occurrence, which is exactly the state's discoverer in the sequential
-// search. The coordinator merges chunk results strictly in chunk order: once
-// chunks 0..c have finished, no later chunk can take a state from chunk c, so
-// c's survivors (its candidates minus the ones smaller chunks revoked) are
-// final. Ordinals (parent links) are given in merge order, so they equal the
-// sequential ones, and so do the traces. Per property, a chunk reports its
-// first event in sequential order; the merge keeps the first one overall.
+// Each level's frontier is cut into chunks, in order. Workers expand chunks
+// and claim successors in the shared table (shared-visited.ts). A chunk
+// returns one entry per successor that is new in this level (whichever
+// thread claimed it in the table), the first time it generates it, with its
+// bytes. The coordinator merges chunk results strictly in chunk order and
+// gives each state to its first entry: once chunks 0..c-1 are merged, the
+// first entry of chunk c for a state not given yet is the state's first
+// occurrence in sequential order, exactly its discoverer in bfs(). Ordinals
+// (parent links) are given in merge order, so they equal the sequential ones,
+// and so do the traces. Per property, a chunk reports its first event in
+// sequential order; the merge keeps the first one overall.
+//
+// States cross threads only as bytes: a chunk's entries are written by the
+// worker into a SharedArrayBuffer, which the coordinator compacts in place
+// (dropping the entries given to earlier chunks) and hands out as part of the
+// next level's frontier.
 
 import { availableParallelism, totalmem } from 'node:os';
 import { Piscina } from 'piscina';
@@ -22,7 +27,7 @@ import { fingerprint64 } from './fingerprint.js';
 import type { Model, Step } from './model.js';
 import { ParentLinks } from './parents.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
-import { Claim, FIRST_RANK, SharedTable } from './shared-visited.js';
+import { Claim, SharedTable, SLOT_BYTES } from './shared-visited.js';
 import { rebuildViolation, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
 import { META_WORDS, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
 
@@ -63,8 +68,14 @@ export function parseBytes(text: string): number | null {
   return v > 0 ? v : null;
 }
 
+/** The table grows before a level that would take it past this load... */
 const MAX_LOAD = 0.75;
+/** ...by at least this factor... */
+const GROWTH = 1.5;
+/** ...and a level that passes this load anyway is redone after growing. */
 const LIMIT_LOAD = 0.9;
+/** Table bytes per slot, its fresh bit included. */
+const TABLE_SLOT_BYTES = SLOT_BYTES + 1 / 8;
 
 /** One compacted run of frontier states, ordinals first .. first + n - 1. */
 interface Segment {
@@ -115,6 +126,16 @@ function chunksOf(segments: Segment[], size: number): FrontierSlice[][] {
 
 type Pending = FoundViolation;
 
+/** The next level is expected to grow by at most this much more than the last one did. */
+const BRANCHING_MARGIN = 1.25;
+
+/** Slots for a table grown from `cap` to hold `want` states below MAX_LOAD, within `maxBytes`. */
+function grownCapacity(cap: number, want: number, maxBytes: number): number {
+  let n = Math.max(Math.ceil(cap * GROWTH), Math.ceil(want / MAX_LOAD));
+  n = Math.min(n, Math.floor(maxBytes / TABLE_SLOT_BYTES));
+  return n;
+}
+
 export async function parallelBfs<S, St extends Step>(
   model: Model<S, St>,
   spec: ModelSpec,
@@ -132,9 +153,14 @@ export async function parallelBfs<S, St extends Step>(
   const progressMs = options.progressIntervalMs ?? 1000;
   const start = performance.now();
   let lastProgress = start;
+  let lastMemoryCheck = -Infinity;
 
   let table = SharedTable.create(Math.max(1024, options.initialTableSlots ?? 1 << 12));
   table.limit = Math.floor(table.capacity * LIMIT_LOAD);
+  // This thread's bitmap over the table's slots: the states given to an entry
+  // already. A slot is fresh in one level only, so it is never cleared; it is
+  // renewed with the table.
+  let given = new Uint32Array(Math.ceil(table.capacity / 32));
   const links = new ParentLinks();
   let found = new Map<string, Pending>();
   let coverDepth: (number | null)[] = model.covers.map(() => null);
@@ -167,7 +193,7 @@ export async function parallelBfs<S, St extends Step>(
     model.initStates().forEach((s, i) => {
       const bytes = symmetry ? model.canonicalEncoding!(s) : model.encode(s);
       fingerprint64(bytes, bytes.length, fp);
-      if (table.claim(fp[0]!, fp[1]!, FIRST_RANK, FIRST_RANK) !== Claim.Mine) return;
+      if (table.claim(fp[0]!, fp[1]!) !== Claim.Mine) return;
       const ord = links.addRoot(i);
       visit(s, ord, 0);
       parts.push(bytes.slice());
@@ -177,8 +203,7 @@ export async function parallelBfs<S, St extends Step>(
   }
   let levelFirst = 0; // ordinal of the frontier's first state
   let levelSize = links.size;
-  let base = FIRST_RANK + 1;
-  let branching = options.branchingEstimate ?? 8; // successors claimed per frontier state, estimated from the last level
+  let branching = options.branchingEstimate ?? 8; // new states per frontier state, estimated from the last level
 
   const pool = new Piscina({
     filename: new URL('./worker.js', import.meta.url).href,
@@ -210,14 +235,14 @@ export async function parallelBfs<S, St extends Step>(
       // outgrows the estimate stop and be redone after growing.
       const want = links.size + levelSize * branching;
       if (want > table.capacity * MAX_LOAD) {
-        let cap = table.capacity;
-        while (want > cap * MAX_LOAD) cap *= 2;
-        while (cap > table.capacity && cap * 12 > maxTableBytes) cap /= 2;
+        const cap = grownCapacity(table.capacity, want, maxTableBytes);
         if (cap > table.capacity) {
-          table = table.rehash(cap, base);
+          table = table.rehash(cap, false);
           table.limit = Math.floor(table.capacity * LIMIT_LOAD);
+          given = new Uint32Array(Math.ceil(table.capacity / 32));
         }
       }
+      table.newLevel();
 
       // Snapshot, to undo the level if the table fills up.
       const saved = {
@@ -233,13 +258,12 @@ export async function parallelBfs<S, St extends Step>(
       const skip = [...found.keys()];
       const coversLeft = coverDepth.flatMap((d, i) => (d === null ? [i] : []));
       const window = workers * 4;
+      const handle = table.handle;
       const promises: Promise<ExpandResult>[] = [];
       const launch = (c: number): void => {
         const task: ExpandTask = {
           spec,
-          table: table.handle,
-          rank: base + c,
-          base,
+          table: handle,
           slices: chunks[c]!,
           skip,
           covers: coversLeft,
@@ -252,7 +276,6 @@ export async function parallelBfs<S, St extends Step>(
         promises.push(p);
       };
 
-      const revokedByRank = new Map<number, Set<number>>();
       const next: Segment[] = [];
       let chunkFirst = levelFirst; // ordinal of the current chunk's first frontier state
       let full = false;
@@ -274,52 +297,63 @@ export async function parallelBfs<S, St extends Step>(
           full = true;
           continue; // wait for the launched chunks, then redo the level
         }
-        const rank = base + c;
-        const rv = new Uint32Array(r.revoked);
-        for (let x = 0; x < r.revokedCount; x++) {
-          const rk = rv[2 * x]!;
-          let set = revokedByRank.get(rk);
-          if (set === undefined) revokedByRank.set(rk, (set = new Set()));
-          set.add(rv[2 * x + 1]!);
-        }
-        const lost = revokedByRank.get(rank);
-        revokedByRank.delete(rank);
         const meta = new Uint32Array(r.meta);
         const data = new Uint8Array(r.data);
-        claimed += r.candidates;
+        claimed += r.wins;
 
-        // Survivors, in order, until a max-states cut.
-        const parts: Uint8Array[] = [];
-        const lengths: number[] = [];
-        const kept: number[] = [];
+        // Give each entry's state to it unless an earlier entry has it, and
+        // copy the kept bytes (runs of consecutive kept entries at once) into
+        // the next frontier's shared buffer; stop at a max-states cut.
+        const n = r.entries;
+        const offsetsBuf = new SharedArrayBuffer((n + 1) * 4);
+        const offsets = new Uint32Array(offsetsBuf);
+        const ordOf = new Int32Array(n).fill(-1);
+        const g = given;
+        const keep = new Uint8Array(n);
+        let kept = 0;
+        let at = 0;
+        let from = 0;
         let cut = -1;
-        for (let j = 0; j < r.candidates; j++) {
+        for (let j = 0; j < n; j++) {
           const m = j * META_WORDS;
-          if (lost !== undefined && lost.has(meta[m + 2]!)) continue;
-          const from = j === 0 ? 0 : meta[m - META_WORDS + 3]!;
-          parts.push(data.subarray(from, meta[m + 3]!));
-          lengths.push(meta[m + 3]! - from);
-          kept.push(j);
-          links.add(chunkFirst + meta[m]!, meta[m + 1]!);
+          const end = meta[m + 3]!;
+          const slot = meta[m + 2]!;
+          const bit = 1 << (slot & 31);
+          if ((g[slot >>> 5]! & bit) !== 0) {
+            from = end;
+            continue;
+          }
+          g[slot >>> 5]! |= bit;
+          keep[j] = 1;
+          offsets[kept++] = at;
+          at += end - from;
+          from = end;
+          ordOf[j] = links.add(chunkFirst + meta[m]!, meta[m + 1]!);
           if (links.size >= maxStates) {
             cut = j;
             break;
           }
         }
-        const survives = (j: number): boolean => lost === undefined || !lost.has(meta[j * META_WORDS + 2]!);
-        // The ordinal of candidate j among this chunk's survivors.
-        const firstNew = links.size - kept.length;
-        const ordinalOfCandidate = (j: number): number => {
-          let lo = 0;
-          let hi = kept.length - 1;
-          while (lo <= hi) {
-            const mid = (lo + hi) >> 1;
-            if (kept[mid]! === j) return firstNew + mid;
-            if (kept[mid]! < j) lo = mid + 1;
-            else hi = mid - 1;
+        offsets[kept] = at;
+        const segData = new SharedArrayBuffer(Math.max(1, at));
+        {
+          const dst = new Uint8Array(segData);
+          let w = 0;
+          const last = cut < 0 ? n : cut + 1;
+          for (let j = 0; j < last; ) {
+            if (keep[j] === 0) {
+              j++;
+              continue;
+            }
+            const start = j === 0 ? 0 : meta[(j - 1) * META_WORDS + 3]!;
+            while (j < last && keep[j] === 1) j++;
+            const end = meta[(j - 1) * META_WORDS + 3]!;
+            dst.set(data.subarray(start, end), w);
+            w += end - start;
           }
-          return -1;
-        };
+        }
+        const segment: Segment = { data: segData, offsets: offsetsBuf, n: kept };
+        const kdata = new Uint8Array(segData);
 
         // Violations up to the cut (all of them when nothing was cut).
         const kc = cut < 0 ? Infinity : meta[cut * META_WORDS]!;
@@ -328,8 +362,8 @@ export async function parallelBfs<S, St extends Step>(
           if (e.k > kc || (e.k === kc && e.i > ic)) continue;
           if (found.has(e.property.id)) continue;
           if (e.kind === 'invariant') {
-            if (!survives(e.cand)) continue;
-            record(e.property, e.kind, e.message, ordinalOfCandidate(e.cand), -1);
+            if (ordOf[e.cand]! < 0) continue; // given to an earlier chunk, which reports it if it is the first
+            record(e.property, e.kind, e.message, ordOf[e.cand]!, -1);
           } else {
             record(e.property, e.kind, e.message, chunkFirst + e.k, e.i);
           }
@@ -359,8 +393,8 @@ export async function parallelBfs<S, St extends Step>(
               }
             }
           }
-          for (const part of parts) {
-            const st = model.decode(part);
+          for (let x = 0; x < kept; x++) {
+            const st = model.decode(kdata.subarray(offsets[x]!, offsets[x + 1]!));
             for (let ci = 0; ci < model.covers.length; ci++) {
               if (coverDepth[ci] === null && model.covers[ci]!.reached(st)) coverDepth[ci] = depth + 1;
             }
@@ -369,7 +403,7 @@ export async function parallelBfs<S, St extends Step>(
           stopped = true;
           break;
         }
-        if (parts.length > 0) next.push(segmentOf(parts, lengths));
+        if (kept > 0) next.push(segment);
         chunkFirst += sliceStates(chunks[c]!);
 
         const now = performance.now();
@@ -378,7 +412,8 @@ export async function parallelBfs<S, St extends Step>(
           stopped = true;
           break;
         }
-        if (process.memoryUsage.rss() > maxMemory) {
+        // Reading the resident size costs a system call: at most every 50 ms.
+        if (now - lastMemoryCheck >= 50 && ((lastMemoryCheck = now), process.memoryUsage.rss() > maxMemory)) {
           stopReason = 'max-memory';
           failure = `resident memory passed the bound of ${maxMemory} bytes (--max-memory)`;
           stopped = true;
@@ -405,14 +440,14 @@ export async function parallelBfs<S, St extends Step>(
         rules = saved.rules;
         transitions = saved.transitions;
         links.truncate(saved.links);
-        const cap = table.capacity * 2;
-        if (cap * 12 > maxTableBytes) {
+        const cap = grownCapacity(table.capacity, links.size + 2 * claimed, maxTableBytes);
+        if (cap <= table.capacity) {
           stopReason = 'table-full';
           break search;
         }
-        table = table.rehash(cap, base);
+        table = table.rehash(cap, true);
         table.limit = Math.floor(table.capacity * LIMIT_LOAD);
-        base += chunks.length;
+        given = new Uint32Array(Math.ceil(table.capacity / 32));
         redoneLevels++;
         if (options.branchingEstimate !== 0) branching = Math.max(branching, Math.ceil((2 * claimed) / Math.max(1, levelSize)) + 1);
         continue search;
@@ -421,8 +456,7 @@ export async function parallelBfs<S, St extends Step>(
       if (table.count !== links.size) {
         throw new Error(`internal error: the table holds ${table.count} states, the parent links ${links.size}`);
       }
-      if (options.branchingEstimate !== 0) branching = Math.max(4, Math.ceil((1.5 * claimed) / Math.max(1, levelSize)) + 1);
-      base += chunks.length;
+      if (options.branchingEstimate !== 0) branching = BRANCHING_MARGIN * (links.size - levelFirst - levelSize) / Math.max(1, levelSize) + 0.5;
       levelFirst += levelSize;
       levelSize = links.size - levelFirst;
       segments = next;

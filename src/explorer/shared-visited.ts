@@ -1,89 +1,98 @@
 // The visited set shared by the main thread and every worker: an
 // open-addressing table of 64-bit fingerprints in a SharedArrayBuffer, linear
-// probing, three 32-bit words per slot: [hi, lo, rank].
+// probing, 8 bytes per slot ([hi, lo] as two 32-bit words), plus one bit per
+// slot ("fresh": claimed during the current BFS level) in a separate bitmap.
 //
-// The rank word does two jobs:
-//  - it is the slot's lock: 0 = empty, 1 = being written (BUSY); a thread
-//    claims an empty slot by Atomics.compareExchange(rank, 0, BUSY), writes
-//    hi and lo, then publishes its rank with Atomics.store. Readers that see
-//    BUSY spin until the owner has published: a half-written fingerprint is
-//    never compared.
-//  - it makes the search deterministic whatever the thread timing. Every
-//    chunk of a BFS level has a rank (level base + chunk index); a state first
-//    discovered in the current level keeps the smallest rank of the chunks
-//    that generated it (lowered with a compareExchange loop). Sequential BFS
-//    gives a new state to the first frontier state, in order, that generates
-//    it: the smallest chunk, and in that chunk the first occurrence. A rank
-//    below the level's base means "visited in an earlier level".
+// A thread claims an empty slot with one 64-bit Atomics.compareExchange on a
+// BigUint64Array view (0 -> fingerprint; (0, 0) is never a fingerprint, see
+// fingerprint64), so a slot is never seen half-written by an atomic read.
+// Probes use plain 32-bit reads; a read that finds exactly one word zero may
+// be torn (the other word not visible yet) and is redone atomically.
+//
+// Before the compareExchange the claiming thread sets the slot's fresh bit
+// (Atomics.or): any thread that then finds the fingerprint also finds the
+// bit, and so tells a state new in this level (Claim.Fresh: someone else
+// claimed it in this level; the coordinator decides who discovered it first)
+// from one visited in an earlier level (Claim.Seen). If the compareExchange
+// fails, another thread filled the slot in this level, so the bit is right
+// anyway. The table itself holds no owner: which chunk discovered a state is
+// decided by the coordinator, which merges the chunks in order
+// (parallel-bfs.ts).
+//
+// Slot counts need not be powers of two (the table grows by 1.5x or to a
+// size computed from an estimate, so it stays between about 50% and 90% full
+// and costs at most 16 bytes per state when it grows at 75%): a 32-bit hash is
+// mapped to a slot by multiply-and-shift.
 //
 // Growth is single-threaded, between levels (or to redo a level that would
 // pass the load limit): no resize ever races with an insert. Inserts count
 // themselves in a shared counter and refuse to go past `limit`, so the table
 // can never fill up and no state is ever dropped silently.
 
-export const EMPTY = 0;
-export const BUSY = 1;
-/** The smallest rank a chunk may have. */
-export const FIRST_RANK = 2;
-
 /** Header words (an Int32Array over its own small SharedArrayBuffer). */
 const H_COUNT = 0;
 const H_LIMIT = 1;
 const HEADER_WORDS = 4;
 
-export const SLOT_BYTES = 12;
+export const SLOT_BYTES = 8;
 const RESERVE = 64;
+const MIN_SLOTS = 1024;
 
 export const enum Claim {
-  /** Visited in an earlier level, or already claimed by this or a smaller chunk. */
+  /** Visited in an earlier level. */
   Seen = 0,
-  /** This chunk is now the state's tentative owner (it may lose it to a smaller chunk). */
+  /** Claimed now by this thread: new in this level. */
   Mine = 1,
+  /** New in this level, but claimed by another claim (another chunk, or earlier by this one). */
+  Fresh = 2,
   /** The table reached its limit: the level must be redone after growing. */
   Full = -1,
 }
 
 export interface SharedTableHandle {
   slots: SharedArrayBuffer;
+  fresh: SharedArrayBuffer;
   header: SharedArrayBuffer;
 }
 
-const hashOf = (hi: number, lo: number): number => lo ^ Math.imul(hi, 0x9e3779b1);
+const hashOf = (hi: number, lo: number): number => (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;
+const TWO_M32 = 1 / 4294967296;
 
 export class SharedTable {
   readonly slots: Uint32Array;
+  readonly wide: BigUint64Array;
+  readonly fresh: Int32Array;
   readonly header: Int32Array;
-  readonly mask: number;
-  /** Slot of the last Claim.Mine (valid right after claim()). */
+  readonly capacity: number;
+  /** Slot of the last Claim.Mine or Claim.Fresh (valid right after claim()). */
   lastSlot = 0;
-  /** The rank taken from the owner in the last Claim.Mine, or EMPTY when the slot was new. */
-  lastRevoked = 0;
+  private readonly scratch = new BigUint64Array(1);
+  private readonly scratch32 = new Uint32Array(this.scratch.buffer);
 
   constructor(handle: SharedTableHandle) {
     this.slots = new Uint32Array(handle.slots);
+    this.wide = new BigUint64Array(handle.slots);
+    this.fresh = new Int32Array(handle.fresh);
     this.header = new Int32Array(handle.header);
-    this.mask = this.slots.length / 3 - 1;
+    this.capacity = this.slots.length / 2;
   }
 
   static create(capacity: number): SharedTable {
-    let n = 1024;
-    while (n < capacity) n *= 2;
+    const n = Math.max(MIN_SLOTS, Math.ceil(capacity));
     return new SharedTable({
       slots: new SharedArrayBuffer(n * SLOT_BYTES),
+      fresh: new SharedArrayBuffer(Math.ceil(n / 32) * 4),
       header: new SharedArrayBuffer(HEADER_WORDS * 4),
     });
   }
 
   get handle(): SharedTableHandle {
-    return { slots: this.slots.buffer as SharedArrayBuffer, header: this.header.buffer as SharedArrayBuffer };
+    return { slots: this.slots.buffer as SharedArrayBuffer, fresh: this.fresh.buffer as SharedArrayBuffer, header: this.header.buffer as SharedArrayBuffer };
   }
 
-  get capacity(): number {
-    return this.mask + 1;
-  }
-
+  /** Bytes of the slots and the fresh bitmap. */
   get bytes(): number {
-    return this.slots.byteLength;
+    return this.slots.byteLength + this.fresh.byteLength;
   }
 
   get count(): number {
@@ -102,56 +111,64 @@ export class SharedTable {
     Atomics.store(this.header, H_LIMIT, n);
   }
 
-  /**
-   * Looks up (hi, lo) and claims it for `rank` if it is new in this level
-   * (rank >= base) and no smaller rank holds it. (0, 0) is never a
-   * fingerprint (see fingerprint64).
-   */
-  claim(hi: number, lo: number, rank: number, base: number): Claim {
+  /** The first slot probed for a fingerprint. */
+  home(hi: number, lo: number): number {
+    return Math.floor(hashOf(hi, lo) * this.capacity * TWO_M32);
+  }
+
+  /** Starts a new level: no slot is fresh. Single-threaded. */
+  newLevel(): void {
+    this.fresh.fill(0);
+  }
+
+  isFresh(slot: number): boolean {
+    return (Atomics.load(this.fresh, slot >>> 5) & (1 << (slot & 31))) !== 0;
+  }
+
+  /** Looks up (hi, lo) and claims a slot for it if it is not there. */
+  claim(hi: number, lo: number): Claim {
     const slots = this.slots;
-    const mask = this.mask;
-    let i = hashOf(hi, lo) & mask;
+    const cap = this.capacity;
+    let i = Math.floor(hashOf(hi, lo) * cap * TWO_M32);
     for (;;) {
-      const j = i * 3;
-      // A plain read: Atomics.load on every probe made lookups ~2x slower
-      // (measured on Node 20). Stale values are safe: EMPTY leads to the
-      // compareExchange below, which sees the truth, and a stale rank only
-      // makes the lowering loop retry.
-      let r = slots[j + 2]!;
-      if (r === EMPTY) {
-        if (this.reserved === 0 && !this.reserve()) return Claim.Full;
-        r = Atomics.compareExchange(slots, j + 2, EMPTY, BUSY);
-        if (r === EMPTY) {
-          this.reserved--;
-          slots[j] = hi;
-          slots[j + 1] = lo;
-          Atomics.store(slots, j + 2, rank);
-          this.lastSlot = i;
-          this.lastRevoked = EMPTY;
-          return Claim.Mine;
+      const j = i << 1;
+      // Plain reads: Atomics.load on every probe is much slower. A torn read
+      // can only show one word zero (a slot is written once, from empty).
+      let h = slots[j]!;
+      let l = slots[j + 1]!;
+      if (h === 0 || l === 0) {
+        if (h !== 0 || l !== 0) {
+          this.scratch[0] = Atomics.load(this.wide, i);
+          h = this.scratch32[0]!;
+          l = this.scratch32[1]!;
         }
-        // Another thread took the slot first: look at it.
-      }
-      while (r === BUSY) r = Atomics.load(slots, j + 2);
-      if (slots[j] === 0 && slots[j + 1] === 0) {
-        // Published rank but fingerprint not visible yet through plain reads:
-        // synchronise with the writer's Atomics.store, then read again.
-        r = Atomics.load(slots, j + 2);
-        continue;
-      }
-      if (slots[j] === hi && slots[j + 1] === lo) {
-        for (;;) {
-          if (r < base || r <= rank) return Claim.Seen;
-          const was = Atomics.compareExchange(slots, j + 2, r, rank);
-          if (was === r) {
+        if (h === 0 && l === 0) {
+          if (this.reserved === 0 && !this.reserve()) return Claim.Full;
+          Atomics.or(this.fresh, i >>> 5, 1 << (i & 31));
+          this.scratch32[0] = hi;
+          this.scratch32[1] = lo;
+          this.scratch[0] = Atomics.compareExchange(this.wide, i, 0n, this.scratch[0]!);
+          // scratch now holds what the slot held: 0 means this thread wrote it.
+          h = this.scratch32[0]!;
+          l = this.scratch32[1]!;
+          if (h === 0 && l === 0) {
+            this.reserved--;
             this.lastSlot = i;
-            this.lastRevoked = r;
             return Claim.Mine;
           }
-          r = was;
+          // Another thread filled the slot first: look at what it wrote.
         }
       }
-      i = (i + 1) & mask;
+      if (h === hi && l === lo) {
+        this.lastSlot = i;
+        // A plain read of the fresh bit (an atomic one on every hit costs
+        // time): bits are only set during a level, and the claimer set it
+        // (a locked instruction) before its compareExchange published the
+        // fingerprint, so on x86-TSO a thread that sees the fingerprint sees
+        // the bit (loads are not reordered with loads).
+        return (this.fresh[i >>> 5]! & (1 << (i & 31))) !== 0 ? Claim.Fresh : Claim.Seen;
+      }
+      i = i + 1 === cap ? 0 : i + 1;
     }
   }
 
@@ -181,32 +198,28 @@ export class SharedTable {
     this.reserved = 0;
   }
 
-  /** The rank a slot holds (single-threaded use, or after the level's workers are done). */
-  rankAt(slot: number): number {
-    return Atomics.load(this.slots, slot * 3 + 2);
-  }
-
   /**
-   * A new table of `capacity` slots (rounded up to a power of two) holding
-   * every fingerprint of this one whose rank is below `keepBelow` (states of
-   * finished levels). Single-threaded: no worker may be running.
+   * A new table of `capacity` slots holding every fingerprint of this one,
+   * except the fresh ones (the claims of the current level) when
+   * `dropFresh`. Its fresh bitmap is clear. Single-threaded: no worker may be
+   * running.
    */
-  rehash(capacity: number, keepBelow: number): SharedTable {
+  rehash(capacity: number, dropFresh: boolean): SharedTable {
     const t = SharedTable.create(capacity);
     const src = this.slots;
+    const fresh = this.fresh;
     const dst = t.slots;
-    const mask = t.mask;
+    const cap = t.capacity;
     let count = 0;
-    for (let j = 0; j < src.length; j += 3) {
-      const r = src[j + 2]!;
-      if (r === EMPTY || r >= keepBelow) continue;
+    for (let s = 0, j = 0; j < src.length; s++, j += 2) {
       const hi = src[j]!;
       const lo = src[j + 1]!;
-      let i = hashOf(hi, lo) & mask;
-      while (dst[i * 3 + 2] !== EMPTY) i = (i + 1) & mask;
-      dst[i * 3] = hi;
-      dst[i * 3 + 1] = lo;
-      dst[i * 3 + 2] = r;
+      if (hi === 0 && lo === 0) continue;
+      if (dropFresh && (fresh[s >>> 5]! & (1 << (s & 31))) !== 0) continue;
+      let i = Math.floor(hashOf(hi, lo) * cap * TWO_M32);
+      while (dst[i << 1] !== 0 || dst[(i << 1) + 1] !== 0) i = i + 1 === cap ? 0 : i + 1;
+      dst[i << 1] = hi;
+      dst[(i << 1) + 1] = lo;
       count++;
     }
     t.count = count;

@@ -1,9 +1,11 @@
 // The piscina worker: expands one chunk of a BFS level. It decodes each
 // frontier state, takes every enabled step in order, checks the transition
 // properties, claims each successor's fingerprint in the shared table and,
-// for the successors it claims, checks the invariants and covers and copies
-// the encoded bytes out. The chunk is processed exactly as the sequential
-// search would process it, so its events come in sequential order.
+// for each successor new in this level (claimed now by this thread, or
+// earlier in the level by any thread) that the chunk has not generated
+// before, checks the invariants and covers and copies the encoded bytes out
+// as an entry. The chunk is processed exactly as the sequential search would
+// process it, so its entries and events come in sequential order.
 
 import { Piscina } from 'piscina';
 import { fingerprint64 } from './fingerprint.js';
@@ -15,6 +17,12 @@ type AnyModel = Model<unknown, Step>;
 
 const models = new Map<string, AnyModel>();
 let table: SharedTable | null = null;
+/**
+ * This thread's own bitmap over the table's slots: the states the current
+ * task already has an entry for, so that a state a task generates twice in
+ * one level gives one entry. Cleared at the end of each task.
+ */
+let mine = new Uint32Array(0);
 
 async function modelFor(spec: ModelSpec): Promise<AnyModel> {
   const key = JSON.stringify(spec);
@@ -29,11 +37,11 @@ async function modelFor(spec: ModelSpec): Promise<AnyModel> {
   return m;
 }
 
-function growBytes(buf: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
+function growBytes(buf: Uint8Array<ArrayBuffer>, used: number, need: number): Uint8Array<ArrayBuffer> {
   let size = buf.length * 2;
   while (size < need) size *= 2;
   const b = new Uint8Array(size);
-  b.set(buf);
+  b.set(buf.subarray(0, used));
   return b;
 }
 
@@ -47,9 +55,12 @@ function growWords(buf: Uint32Array<ArrayBuffer>, need: number): Uint32Array<Arr
 
 export default async function expand(task: ExpandTask): Promise<unknown> {
   const model = await modelFor(task.spec);
-  if (table === null || table.slots.buffer !== task.table.slots) table = new SharedTable(task.table);
+  if (table === null || table.slots.buffer !== task.table.slots) {
+    table = new SharedTable(task.table);
+    mine = new Uint32Array(Math.ceil(table.capacity / 32));
+  }
   const t = table;
-  const { rank, base } = task;
+  const own = mine;
   const skip = new Set(task.skip);
   const invariants = model.invariants.filter((p) => !skip.has(p.id));
   const tprops = model.transitionProperties.filter((p) => !skip.has(p.id));
@@ -58,107 +69,118 @@ export default async function expand(task: ExpandTask): Promise<unknown> {
   const covers = model.covers;
   const coversHit: number[] = [];
   const events: WorkerEvent[] = [];
+  const collectRules = task.collectRules;
   const rules = new Map<string, number>();
+  const canonical = task.symmetry && model.canonicalEncoding ? model.canonicalEncoding.bind(model) : null;
   const fp = new Uint32Array(2);
 
   let total = 0;
   for (const s of task.slices) total += s.to - s.from;
   const stepCounts = new Uint32Array(Math.max(1, total));
   let meta = new Uint32Array(Math.max(64, total * 2 * META_WORDS));
-  let data = new Uint8Array(Math.max(1024, total * 32));
-  let revoked = new Uint32Array(64);
-  let revokedCount = 0;
+  let data = new Uint8Array(Math.max(1024, total * 48));
   let used = 0;
-  let cands = 0;
+  let entries = 0;
+  let wins = 0;
   let transitions = 0;
   let full = false;
   let k = 0;
 
-  slices: for (const slice of task.slices) {
-    const bytes = new Uint8Array(slice.data);
-    const offsets = new Uint32Array(slice.offsets);
-    for (let x = slice.from; x < slice.to; x++, k++) {
-      const state = model.decode(bytes.subarray(offsets[x]!, offsets[x + 1]!));
-      const steps = model.steps(state);
-      stepCounts[k] = steps.length;
-      if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
-        events.push({ property: DEADLOCK, kind: 'deadlock', message: 'no step is enabled', k, i: -1, cand: -1 });
-        checkDeadlock = false;
+  try {
+    slices: for (const slice of task.slices) {
+      const bytes = new Uint8Array(slice.data);
+      const offsets = new Uint32Array(slice.offsets);
+      for (let x = slice.from; x < slice.to; x++, k++) {
+        const state = model.decode(bytes.subarray(offsets[x]!, offsets[x + 1]!));
+        const steps = model.steps(state);
+        stepCounts[k] = steps.length;
+        if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
+          events.push({ property: DEADLOCK, kind: 'deadlock', message: 'no step is enabled', k, i: -1, cand: -1 });
+          checkDeadlock = false;
+        }
+        for (let i = 0; i < steps.length; i++) {
+          const step = steps[i]!;
+          const after = model.apply(state, step);
+          transitions++;
+          if (collectRules) {
+            const rule = step.rule ?? step.label;
+            rules.set(rule, (rules.get(rule) ?? 0) + 1);
+          }
+          for (let p = 0; p < tprops.length; p++) {
+            const tp = tprops[p]!;
+            const msg = tp.check(state, step, after);
+            if (msg !== null) {
+              events.push({ property: { id: tp.id, name: tp.name, description: tp.description }, kind: 'transition', message: msg, k, i, cand: -1 });
+              tprops.splice(p--, 1);
+            }
+          }
+          const enc = canonical !== null ? canonical(after) : model.encode(after);
+          fingerprint64(enc, enc.length, fp);
+          const claim = t.claim(fp[0]!, fp[1]!);
+          if (claim === Claim.Seen) continue;
+          if (claim === Claim.Full) {
+            full = true;
+            break slices;
+          }
+          const slot = t.lastSlot;
+          const bit = 1 << (slot & 31);
+          if (claim === Claim.Fresh) {
+            // New in this level but claimed elsewhere: an entry unless this
+            // task has one already (the coordinator keeps the first in order).
+            if ((own[slot >>> 5]! & bit) !== 0) continue;
+          } else {
+            wins++;
+          }
+          own[slot >>> 5]! |= bit;
+          for (let p = 0; p < invariants.length; p++) {
+            const inv = invariants[p]!;
+            const msg = inv.check(after);
+            if (msg !== null) {
+              events.push({ property: { id: inv.id, name: inv.name, description: inv.description }, kind: 'invariant', message: msg, k, i, cand: entries });
+              invariants.splice(p--, 1);
+            }
+          }
+          for (let c = 0; c < coverIdx.length; c++) {
+            if (covers[coverIdx[c]!]!.reached(after)) {
+              coversHit.push(coverIdx[c]!);
+              coverIdx.splice(c--, 1);
+            }
+          }
+          if (used + enc.length > data.length) data = growBytes(data, used, used + enc.length);
+          data.set(enc, used);
+          used += enc.length;
+          const m = entries * META_WORDS;
+          if (m + META_WORDS > meta.length) meta = growWords(meta, m + META_WORDS);
+          meta[m] = k;
+          meta[m + 1] = i;
+          meta[m + 2] = slot;
+          meta[m + 3] = used;
+          entries++;
+        }
       }
-      for (let i = 0; i < steps.length; i++) {
-        const step = steps[i]!;
-        const after = model.apply(state, step);
-        transitions++;
-        if (task.collectRules) {
-          const rule = step.rule ?? step.label;
-          rules.set(rule, (rules.get(rule) ?? 0) + 1);
-        }
-        for (let p = 0; p < tprops.length; p++) {
-          const tp = tprops[p]!;
-          const msg = tp.check(state, step, after);
-          if (msg !== null) {
-            events.push({ property: { id: tp.id, name: tp.name, description: tp.description }, kind: 'transition', message: msg, k, i, cand: -1 });
-            tprops.splice(p--, 1);
-          }
-        }
-        const enc = task.symmetry && model.canonicalEncoding ? model.canonicalEncoding(after) : model.encode(after);
-        fingerprint64(enc, enc.length, fp);
-        const claim = t.claim(fp[0]!, fp[1]!, rank, base);
-        if (claim === Claim.Seen) continue;
-        if (claim === Claim.Full) {
-          full = true;
-          break slices;
-        }
-        if (t.lastRevoked !== 0) {
-          if (revokedCount * 2 + 2 > revoked.length) revoked = growWords(revoked, revokedCount * 2 + 2);
-          revoked[revokedCount * 2] = t.lastRevoked;
-          revoked[revokedCount * 2 + 1] = t.lastSlot;
-          revokedCount++;
-        }
-        for (let p = 0; p < invariants.length; p++) {
-          const inv = invariants[p]!;
-          const msg = inv.check(after);
-          if (msg !== null) {
-            events.push({ property: { id: inv.id, name: inv.name, description: inv.description }, kind: 'invariant', message: msg, k, i, cand: cands });
-            invariants.splice(p--, 1);
-          }
-        }
-        for (let c = 0; c < coverIdx.length; c++) {
-          if (covers[coverIdx[c]!]!.reached(after)) {
-            coversHit.push(coverIdx[c]!);
-            coverIdx.splice(c--, 1);
-          }
-        }
-        if (used + enc.length > data.length) data = growBytes(data, used + enc.length);
-        data.set(enc, used);
-        used += enc.length;
-        const m = cands * META_WORDS;
-        if (m + META_WORDS > meta.length) meta = growWords(meta, m + META_WORDS);
-        meta[m] = k;
-        meta[m + 1] = i;
-        meta[m + 2] = t.lastSlot;
-        meta[m + 3] = used;
-        cands++;
-      }
+    }
+  } finally {
+    t.release();
+    for (let e = 0; e < entries; e++) {
+      const slot = meta[e * META_WORDS + 2]!;
+      own[slot >>> 5] = 0;
     }
   }
 
-  t.release();
   const result: ExpandResult = {
     full,
     transitions,
-    candidates: cands,
+    entries,
+    wins,
     meta: meta.buffer,
     data: data.buffer,
     stepCounts: stepCounts.buffer,
-    revoked: revoked.buffer,
-    revokedCount,
     rules: [...rules.entries()],
     covers: coversHit,
     events,
   };
   return Piscina.move({
-    [Piscina.transferableSymbol]: [result.meta, result.data, result.stepCounts, result.revoked],
+    [Piscina.transferableSymbol]: [result.meta, result.data, result.stepCounts],
     [Piscina.valueSymbol]: result,
   } as unknown as ArrayBuffer);
 }

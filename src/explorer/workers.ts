@@ -35,8 +35,6 @@ export interface FrontierSlice {
 export interface ExpandTask {
   spec: ModelSpec;
   table: SharedTableHandle;
-  rank: number;
-  base: number;
   slices: FrontierSlice[];
   /** Property ids already violated in an earlier level: not checked again. */
   skip: string[];
@@ -56,27 +54,31 @@ export interface WorkerEvent {
   k: number;
   /** Step index (-1 for a deadlock). */
   i: number;
-  /** For an invariant: the candidate that violates it; else -1. */
+  /** For an invariant: the entry that violates it; else -1. */
   cand: number;
 }
 
-/** Words per candidate in ExpandResult.meta. */
+/** Words per entry in ExpandResult.meta. */
 export const META_WORDS = 4;
-// meta[c*4 + 0]: index of the parent in the chunk; +1: step index; +2: table slot; +3: end offset in data.
+// meta[e*4 + 0]: index of the parent in the chunk; +1: step index; +2: table slot; +3: end offset in data.
 
 export interface ExpandResult {
   /** The table reached its limit: the chunk is incomplete and the level must be redone. */
   full: boolean;
   transitions: number;
-  /** Candidates: states this chunk claimed first (it may lose some to a smaller chunk). */
-  candidates: number;
+  /**
+   * Entries: the successors new in this level, each once per chunk, in the
+   * order the chunk generated them (whoever claimed them in the table). The
+   * coordinator gives each state to the first entry in sequential order.
+   */
+  entries: number;
+  /** Entries this chunk claimed in the table (for the table-size estimate). */
+  wins: number;
   meta: ArrayBuffer;
+  /** The entries' encoded bytes, back to back (transferred). */
   data: ArrayBuffer;
   /** Uint32: number of steps of each frontier state of the chunk. */
   stepCounts: ArrayBuffer;
-  /** Uint32 pairs (rank, slot): claims this chunk took from larger-ranked chunks. */
-  revoked: ArrayBuffer;
-  revokedCount: number;
   rules: [string, number][];
   covers: number[];
   /** The first event per property, in the chunk's sequential order. */

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { bfs, type SearchOptions } from '../../src/explorer/bfs.js';
 import type { Model, Step } from '../../src/explorer/model.js';
 import { parallelBfs, parseBytes, type ParallelOptions } from '../../src/explorer/parallel-bfs.js';
-import { Claim, SharedTable } from '../../src/explorer/shared-visited.js';
+import { Claim, SharedTable, SLOT_BYTES } from '../../src/explorer/shared-visited.js';
 import { modelSpec, type ModelSpec } from '../../src/explorer/workers.js';
 import { VARIANTS, type VmsaConfig } from '../../src/model/config.js';
 import { vmsaModel } from '../../src/model/index.js';
@@ -111,36 +111,55 @@ test('a tiny table grows (redoing the levels that outgrow it) and never misses a
   const r = await parallelBfs(t.model, t.spec, { workers: 2, initialTableSlots: 16, branchingEstimate: 0, allViolations: true });
   assert.deepEqual(essence(r), ref);
   assert.ok(r.redoneLevels > 0, 'some level outgrew the table and was redone');
-  assert.ok(r.tableBytes >= (16352 / 0.9) * 12, 'the table grew to hold every state');
+  assert.ok(r.tableBytes >= (16352 / 0.9) * SLOT_BYTES, 'the table grew to hold every state');
 });
 
 test('a table that may not grow stops the run as incomplete (table-full), never silently', async () => {
   const t = testTarget('mailbox:2,2');
-  const r = await parallelBfs(t.model, t.spec, { workers: 2, maxTableBytes: 4096 * 12, allViolations: true });
+  const r = await parallelBfs(t.model, t.spec, { workers: 2, maxTableBytes: 4096 * SLOT_BYTES, allViolations: true });
   assert.equal(r.stopReason, 'table-full');
   assert.equal(r.complete, false);
   assert.ok(r.states < 16352 && r.states > 0);
   assert.ok(r.states <= 4096 * 0.9);
 });
 
-test('shared table: a state new in the level goes to the smallest chunk rank', () => {
-  const t = SharedTable.create(1024);
-  t.limit = 900;
-  const base = 10;
-  assert.equal(t.claim(1, 2, 15, base), Claim.Mine);
-  assert.equal(t.lastRevoked, 0);
-  assert.equal(t.claim(1, 2, 15, base), Claim.Seen, 'a duplicate inside the chunk');
-  assert.equal(t.claim(1, 2, 17, base), Claim.Seen, 'a larger chunk loses');
-  assert.equal(t.claim(1, 2, 12, base), Claim.Mine, 'a smaller chunk takes it');
-  assert.equal(t.lastRevoked, 15);
-  assert.equal(t.rankAt(t.lastSlot), 12);
-  assert.equal(t.claim(1, 2, 20, 20), Claim.Seen, 'in a later level it is old');
-  assert.equal(t.claim(1, 2, 21, 20), Claim.Seen);
-  t.release();
-  assert.equal(t.count, 1);
-  const g = t.rehash(4096, 13);
-  assert.equal(g.count, 1, 'rank 12 < 13 is kept');
-  assert.equal(t.rehash(4096, 12).count, 0, 'claims of the level being redone are dropped');
+test('shared table: claims tell a state new in this level from one seen in an earlier level', () => {
+  const t = SharedTable.create(1000); // not a power of two
+  assert.equal(t.capacity, 1024, 'at least 1024 slots');
+  const u = SharedTable.create(1500);
+  assert.equal(u.capacity, 1500);
+  u.limit = 1400;
+  assert.equal(u.claim(1, 2), Claim.Mine);
+  const slot = u.lastSlot;
+  assert.ok(u.isFresh(slot));
+  assert.equal(u.claim(1, 2), Claim.Fresh, 'claimed again in the same level');
+  assert.equal(u.lastSlot, slot);
+  assert.equal(u.claim(0, 7), Claim.Mine, 'a fingerprint with a zero word');
+  assert.equal(u.claim(0, 7), Claim.Fresh);
+  assert.equal(u.claim(7, 0), Claim.Mine);
+  u.newLevel();
+  assert.equal(u.claim(1, 2), Claim.Seen, 'in a later level it is old');
+  assert.equal(u.claim(0, 7), Claim.Seen);
+  assert.equal(u.claim(3, 4), Claim.Mine);
+  u.release();
+  assert.equal(u.count, 4);
+  const g = u.rehash(3000, false);
+  assert.equal(g.count, 4);
+  g.limit = 2000;
+  assert.equal(g.claim(3, 4), Claim.Seen, 'fresh bits are not carried over');
+  const h = u.rehash(3000, true);
+  assert.equal(h.count, 3, 'the claims of the level being redone are dropped');
+  h.limit = 2000;
+  assert.equal(h.claim(3, 4), Claim.Mine);
+  assert.equal(h.claim(1, 2), Claim.Seen);
+  // Every slot of a tiny table: linear probing wraps around, and the limit holds.
+  const f = SharedTable.create(1024);
+  f.limit = 1000;
+  let mine = 0;
+  for (let x = 1; x <= 1100; x++) if (f.claim(x, x * 7) === Claim.Mine) mine++;
+  assert.equal(mine, 1000);
+  assert.equal(f.claim(5000, 1), Claim.Full);
+  assert.equal(f.claim(3, 21), Claim.Fresh, 'a claimed fingerprint is still found when full');
 });
 
 test('parseBytes reads sizes', () => {
