@@ -161,12 +161,13 @@ export class SharedTable {
       }
       if (h === hi && l === lo) {
         this.lastSlot = i;
-        // A plain read of the fresh bit (an atomic one on every hit costs
-        // time): bits are only set during a level, and the claimer set it
-        // (a locked instruction) before its compareExchange published the
-        // fingerprint, so on x86-TSO a thread that sees the fingerprint sees
-        // the bit (loads are not reordered with loads).
-        return (this.fresh[i >>> 5]! & (1 << (i & 31))) !== 0 ? Claim.Fresh : Claim.Seen;
+        // An atomic read of the fresh bit: the claimer set it (Atomics.or)
+        // before its compareExchange published the fingerprint, and both are
+        // sequentially consistent, so a thread that sees the fingerprint sees
+        // the bit on every CPU, not only on x86-TSO. Its cost was within the
+        // noise (2 workers, mailbox B, medians of 3 interleaved runs: 5.72 s
+        // against 5.54 s with a plain read).
+        return (Atomics.load(this.fresh, i >>> 5) & (1 << (i & 31))) !== 0 ? Claim.Fresh : Claim.Seen;
       }
       i = i + 1 === cap ? 0 : i + 1;
     }
