@@ -55,6 +55,7 @@ export class Symmetry {
   private readonly framesAt: number;
   private readonly apRenamings: number[][];
   private readonly gfnRenamings: number[][];
+  private readonly identity: number[][];
 
   constructor(ctx: Ctx) {
     this.n = ctx.n;
@@ -67,58 +68,80 @@ export class Symmetry {
     this.framesAt = this.vcpusAt + this.n * VK;
     this.apRenamings = permutations(Array.from({ length: this.n - 1 }, (_, i) => i + 1)).map((aps) => [0, ...aps]);
     this.gfnRenamings = permutations(Array.from({ length: this.g }, (_, i) => i));
+    this.identity = [Array.from({ length: this.n }, (_, v) => v)];
+    this.seen = new Uint8Array(this.frames);
+    this.newOf = new Int32Array(this.frames);
   }
+
+  /**
+   * Scratch buffers, reused across calls: canonical() runs once per
+   * successor, and allocating for each of its renamings cost ~15% of a
+   * symmetry-reduced search (d4 / patch1: 3.69 s -> 3.14 s, medians of 3
+   * interleaved runs). Not re-entrant; every model (and every worker
+   * thread) has its own Symmetry.
+   */
+  private renamed = new Uint8Array(0);
+  private candidate = new Uint8Array(0);
+  private best = new Uint8Array(0);
+  private readonly seen: Uint8Array;
+  private readonly newOf: Int32Array;
+  private readonly order: number[] = [];
 
   /** The smallest encoding over all renamings that are symmetries of this state. */
   canonical(bytes: Uint8Array): Uint8Array {
+    if (this.renamed.length !== bytes.length) {
+      this.renamed = new Uint8Array(bytes.length);
+      this.candidate = new Uint8Array(bytes.length);
+      this.best = new Uint8Array(bytes.length);
+    }
     const launched = bytes[S_PHASE]! - OFFSET === Phase.LAUNCHED;
-    const vcpuRenamings = launched && this.n >= 3 ? this.apRenamings : [Array.from({ length: this.n }, (_, v) => v)];
-    let best: Uint8Array | null = null;
+    const vcpuRenamings = launched && this.n >= 3 ? this.apRenamings : this.identity;
+    let first = true;
     for (const vp of vcpuRenamings) {
       for (const gp of this.gfnRenamings) {
-        const candidate = this.renumberFrames(this.rename(bytes, vp, gp));
-        if (best === null || compare(candidate, best) < 0) best = candidate;
+        this.rename(bytes, vp, gp, this.renamed);
+        this.renumberFrames(this.renamed, this.candidate);
+        if (first || compare(this.candidate, this.best) < 0) {
+          const t = this.best;
+          this.best = this.candidate;
+          this.candidate = t;
+          first = false;
+        }
       }
     }
-    return best!;
+    return this.best.slice();
   }
 
-  /** Applies a vCPU renaming vp and a gfn renaming gp (old -> new). */
-  private rename(src: Uint8Array, vp: Perm, gp: Perm): Uint8Array {
-    const out = new Uint8Array(src.length);
+  /** Applies a vCPU renaming vp and a gfn renaming gp (old -> new), into `out`. */
+  private rename(src: Uint8Array, vp: Perm, gp: Perm, out: Uint8Array): void {
+    const n = this.n;
     out.set(src.subarray(0, SCALARS.length));
-    const gpa = (b: number): number => (b - OFFSET >= 0 ? gp[b - OFFSET]! + OFFSET : b);
-    const vcpu = (b: number): number => {
-      const v = b - OFFSET;
-      return v >= 0 && v < this.n ? vp[v]! + OFFSET : b;
-    };
-    const holder = (b: number): number => (b - OFFSET === Holder.NONE || b - OFFSET === Holder.IOCTL ? b : vp[b - OFFSET]! + OFFSET);
-    out[S_PUNCHING] = gpa(src[S_PUNCHING]!);
-    for (let v = 0; v < this.n; v++) {
-      out[this.vcpuMutexAt + vp[v]!] = holder(src[this.vcpuMutexAt + v]!);
-      out[this.vmsaMutexAt + vp[v]!] = holder(src[this.vmsaMutexAt + v]!);
+    out[S_PUNCHING] = renameGpa(src[S_PUNCHING]!, gp);
+    for (let v = 0; v < n; v++) {
+      out[this.vcpuMutexAt + vp[v]!] = renameHolder(src[this.vcpuMutexAt + v]!, vp);
+      out[this.vmsaMutexAt + vp[v]!] = renameHolder(src[this.vmsaMutexAt + v]!, vp);
       const from = this.vcpusAt + v * VK;
       const to = this.vcpusAt + vp[v]! * VK;
       out.set(src.subarray(from, from + VK), to);
-      for (const i of V_VCPU) out[to + i] = vcpu(src[from + i]!);
-      for (const i of V_GPA) out[to + i] = gpa(src[from + i]!);
+      for (const i of V_VCPU) out[to + i] = renameVcpu(src[from + i]!, vp, n);
+      for (const i of V_GPA) out[to + i] = renameGpa(src[from + i]!, gp);
     }
     for (let g = 0; g < this.g; g++) out[this.gmemAt + gp[g]!] = src[this.gmemAt + g]!;
     for (let f = 0; f < this.frames; f++) {
       const at = this.framesAt + f * FK;
       out.set(src.subarray(at, at + FK), at);
       const alloc = src[at + F_ALLOC]! - OFFSET;
-      if (alloc === Alloc.GMEM) out[at + F_OWNER] = gpa(src[at + F_OWNER]!);
-      else if (alloc === Alloc.KVM_VMSA || alloc === Alloc.FWTMP) out[at + F_OWNER] = vcpu(src[at + F_OWNER]!);
-      out[at + F_IN_USE] = vcpu(src[at + F_IN_USE]!);
+      if (alloc === Alloc.GMEM) out[at + F_OWNER] = renameGpa(src[at + F_OWNER]!, gp);
+      else if (alloc === Alloc.KVM_VMSA || alloc === Alloc.FWTMP) out[at + F_OWNER] = renameVcpu(src[at + F_OWNER]!, vp, n);
+      out[at + F_IN_USE] = renameVcpu(src[at + F_IN_USE]!, vp, n);
     }
-    return out;
   }
 
-  /** Renumbers frames in order of first reference; unreferenced frames sorted by their bytes. */
-  private renumberFrames(src: Uint8Array): Uint8Array {
-    const order: number[] = [];
-    const seen = new Uint8Array(this.frames);
+  /** Renumbers frames in order of first reference; unreferenced frames sorted by their bytes. Into `out`. */
+  private renumberFrames(src: Uint8Array, out: Uint8Array): void {
+    const { seen, newOf, order } = this;
+    seen.fill(0);
+    order.length = 0;
     const note = (b: number): void => {
       const f = b - OFFSET;
       if (f >= 0 && !seen[f]) {
@@ -128,19 +151,42 @@ export class Symmetry {
     };
     for (let v = 0; v < this.n; v++) for (const i of V_FRAME) note(src[this.vcpusAt + v * VK + i]!);
     for (let g = 0; g < this.g; g++) note(src[this.gmemAt + g]!);
-    const rest: number[] = [];
-    for (let f = 0; f < this.frames; f++) if (!seen[f]) rest.push(f);
-    const frameBytes = (f: number): Uint8Array => src.subarray(this.framesAt + f * FK, this.framesAt + (f + 1) * FK);
-    rest.sort((a, b) => compare(frameBytes(a), frameBytes(b)) || a - b);
-    const newOf = new Int32Array(this.frames);
-    [...order, ...rest].forEach((f, i) => (newOf[f] = i));
-    const frame = (b: number): number => (b - OFFSET >= 0 ? newOf[b - OFFSET]! + OFFSET : b);
-    const out = src.slice();
-    for (let v = 0; v < this.n; v++) for (const i of V_FRAME) out[this.vcpusAt + v * VK + i] = frame(src[this.vcpusAt + v * VK + i]!);
-    for (let g = 0; g < this.g; g++) out[this.gmemAt + g] = frame(src[this.gmemAt + g]!);
-    for (let f = 0; f < this.frames; f++) out.set(frameBytes(f), this.framesAt + newOf[f]! * FK);
-    return out;
+    const referenced = order.length;
+    for (let f = 0; f < this.frames; f++) if (!seen[f]) order.push(f);
+    // The unreferenced frames, by their bytes (then by number, for a total order).
+    const at = this.framesAt;
+    const rest = order.length - referenced;
+    if (rest > 1) {
+      const tail = order.splice(referenced, rest);
+      tail.sort((a, b) => compareAt(src, at + a * FK, at + b * FK, FK) || a - b);
+      order.push(...tail);
+    }
+    for (let i = 0; i < order.length; i++) newOf[order[i]!] = i;
+    out.set(src);
+    for (let v = 0; v < this.n; v++) {
+      for (const i of V_FRAME) {
+        const b = src[this.vcpusAt + v * VK + i]!;
+        if (b - OFFSET >= 0) out[this.vcpusAt + v * VK + i] = newOf[b - OFFSET]! + OFFSET;
+      }
+    }
+    for (let g = 0; g < this.g; g++) {
+      const b = src[this.gmemAt + g]!;
+      if (b - OFFSET >= 0) out[this.gmemAt + g] = newOf[b - OFFSET]! + OFFSET;
+    }
+    for (let f = 0; f < this.frames; f++) out.set(src.subarray(at + f * FK, at + (f + 1) * FK), at + newOf[f]! * FK);
   }
+}
+
+const renameGpa = (b: number, gp: Perm): number => (b - OFFSET >= 0 ? gp[b - OFFSET]! + OFFSET : b);
+const renameVcpu = (b: number, vp: Perm, n: number): number => {
+  const v = b - OFFSET;
+  return v >= 0 && v < n ? vp[v]! + OFFSET : b;
+};
+const renameHolder = (b: number, vp: Perm): number => (b - OFFSET === Holder.NONE || b - OFFSET === Holder.IOCTL ? b : vp[b - OFFSET]! + OFFSET);
+
+function compareAt(a: Uint8Array, i: number, j: number, len: number): number {
+  for (let k = 0; k < len; k++) if (a[i + k] !== a[j + k]) return a[i + k]! - a[j + k]!;
+  return 0;
 }
 
 function compare(a: Uint8Array, b: Uint8Array): number {
