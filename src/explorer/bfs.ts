@@ -10,6 +10,7 @@ import { Frontier } from './frontier.js';
 import { DEADLOCK, type Model, type Step } from './model.js';
 import type { SearchSnapshot } from './checkpoint.js';
 import { ParentLinks } from './parents.js';
+import { confirmShortest } from './por-confirm.js';
 import { ampleSet, type PorFigures } from './por.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
 import { rebuildViolation, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
@@ -111,7 +112,7 @@ type Pending = FoundViolation;
 export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOptions = {}): SearchResult<S, St> {
   const reduced = levelSearch(model, options);
   if (reduced.por === undefined) return reduced;
-  return confirmShortest(model, options, reduced);
+  return confirmShortest(model, options, reduced, levelSearch);
 }
 
 /**
@@ -358,56 +359,5 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     covers: coverResults(model.covers, coverDepth),
     rules: sortedRules(rules),
     ...(independence && { por: { ...por, confirmation: null } }),
-  };
-}
-
-/**
- * Partial-order reduction keeps every violation reachable but may lengthen
- * its shortest trace. When the reduced search found violations, a search
- * without reduction finds their shortest traces: it stops as soon as it has
- * all of them (or, without allViolations, at its first violating level), so
- * it costs only the states up to the deepest shortest trace. It also checks
- * the reduction: a violation it finds that the reduced search missed is an
- * error in the model's independence declaration, and fails loudly.
- */
-function confirmShortest<S, St extends Step>(model: Model<S, St>, options: SearchOptions, reduced: SearchResult<S, St>): SearchResult<S, St> {
-  const por = reduced.por!;
-  if (reduced.violations.length === 0 || por.reduced === 0) return reduced;
-  const ids = new Set(reduced.violations.map((v) => v.property.id));
-  // A deadlock shows only when its state is expanded: one level more.
-  const deepest = Math.max(...reduced.violations.map((v) => v.path.steps.length)) + 1;
-  const spent = reduced.seconds;
-  const { resume: _resume, checkpoint: _checkpoint, por: _por, ...plain } = options;
-  const confirm = levelSearch(model, {
-    ...plain,
-    maxDepth: Math.min(options.maxDepth ?? Number.POSITIVE_INFINITY, deepest),
-    ...(options.maxSeconds !== undefined && { maxSeconds: Math.max(0.001, options.maxSeconds - spent) }),
-    ...(options.allViolations === true && { targets: ids }),
-  });
-  const got = new Map(confirm.violations.map((v) => [v.property.id, v]));
-  const cut = !['violation', 'max-depth', 'exhausted'].includes(confirm.stopReason);
-  const all = [...ids].every((id) => got.has(id));
-  if (reduced.complete && options.allViolations === true && !cut) {
-    const missed = [...got.keys()].filter((id) => !ids.has(id));
-    if (missed.length > 0) {
-      throw new Error(`partial-order reduction missed ${missed.join(', ')}: the model's independence declaration is wrong`);
-    }
-    if (!all) throw new Error('partial-order reduction reported a violation the search without it does not find');
-  }
-  let violations: Violation<S, St>[];
-  if (options.allViolations !== true) violations = confirm.violations.length > 0 ? confirm.violations : reduced.violations;
-  else if (all) violations = confirm.violations;
-  // Cut short by a bound: the reduced search's traces where there is no
-  // shorter one yet (real traces, perhaps not the shortest).
-  else violations = [...reduced.violations.map((v) => got.get(v.property.id) ?? v), ...confirm.violations.filter((v) => !ids.has(v.property.id))];
-  const confirmed = options.allViolations === true ? all : confirm.violations.length > 0;
-  const figures = { states: confirm.states, transitions: confirm.transitions, depth: confirm.depth, seconds: confirm.seconds, complete: confirmed };
-  return {
-    ...reduced,
-    seconds: reduced.seconds + confirm.seconds,
-    // Cut short (a bound): keep the reduced search's traces, real but perhaps not the shortest.
-    violations,
-    stopReason: reduced.stopReason,
-    por: { ...por, confirmation: figures },
   };
 }

@@ -28,7 +28,7 @@ import type { Model, Step } from './model.js';
 import { ParentLinks } from './parents.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
 import { Claim, SharedTable, SLOT_BYTES } from './shared-visited.js';
-import { rebuildViolation, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
+import { rebuildViolation, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
 import { META_WORDS, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
 
 export interface ParallelOptions extends SearchOptions {

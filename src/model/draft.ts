@@ -5,7 +5,7 @@
 
 import type { Choose } from './choice.js';
 import type { ProtectedField, VmsaEvent } from './events.js';
-import { Alloc, Rmp, type FrameFields, type VcpuFields, type World, type WorldFields } from './state.js';
+import { Alloc, type FrameFields, type VcpuFields, type World, type WorldFields } from './state.js';
 
 /** The vCPU fields whose writes S6 checks, and the field class each belongs to. */
 const PROTECTED: Partial<Record<keyof VcpuFields, ProtectedField>> = {

@@ -41,7 +41,6 @@ const AP_REQUESTS = 1 << 17;
 const INITS = 1 << 18;
 const ALL = (1 << 19) - 1;
 const CTL_ALL = CTL(0) | CTL(1) | CTL(2);
-const VCPU_MUTEX_ALL = VCPU_MUTEX(0) | VCPU_MUTEX(1) | VCPU_MUTEX(2);
 const NOTHING: Footprint = { reads: 0, writes: 0 };
 const EVERYTHING: Footprint = { reads: ALL, writes: ALL };
 
