@@ -14,6 +14,7 @@ import { PRESETS } from '../model/presets.js';
 import { pad } from '../report/wrap.js';
 import { EXIT, UsageError } from './errors.js';
 import { endProgress, progressPrinter } from './output.js';
+import { runSideBySide } from './side-by-side.js';
 import { prepareOutDir, runTarget, type RunSummary } from './run.js';
 import { resolveTarget } from './target.js';
 
@@ -26,6 +27,8 @@ export interface DiffFlags {
   quiet: boolean;
   maxSeconds?: number;
   maxStates?: number;
+  /** Runs side by side on worker threads (default 1). */
+  jobs?: number;
 }
 
 export interface DiffChange {
@@ -111,7 +114,7 @@ export function formatDiff(d: DiffResult): string {
   return lines.join('\n');
 }
 
-export function runDiff(f: DiffFlags): { result: DiffResult; code: number } {
+export async function runDiff(f: DiffFlags): Promise<{ result: DiffResult; code: number }> {
   const base = checkVariant('base', f.base);
   const patched = checkVariant('patched', f.patched);
   if (base === patched) throw new UsageError('--base and --patched name the same variant');
@@ -126,10 +129,18 @@ export function runDiff(f: DiffFlags): { result: DiffResult; code: number } {
     ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
     ...(f.maxStates !== undefined && { maxStates: f.maxStates }),
   };
-  const diffs: PresetDiff[] = [];
-  let internal = false;
-  for (const [preset, tb, tp] of targets) {
-    const run = (t: typeof tb): RunSummary => {
+  const runs = targets.flatMap(([, tb, tp]) => [tb, tp]);
+  const jobs = Math.min(f.jobs ?? 1, runs.length);
+  let summaries: RunSummary[];
+  if (jobs > 1) {
+    // Side by side on worker threads: no live progress, the table at the end.
+    const outcomes = await runSideBySide(runs.length, { jobs, taskAt: (i) => ({ target: runs[i]!, options, outDir: f.out }) });
+    summaries = outcomes.map((o, i) => {
+      if (o.kind !== 'ran') throw new Error(`${runs[i]!.label}: ${o.kind === 'error' ? o.message : 'not run'}`);
+      return o.summary;
+    });
+  } else {
+    summaries = runs.map((t) => {
       const onProgress = progressPrinter(f.quiet || f.json, {
         label: t.label,
         ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
@@ -137,11 +148,11 @@ export function runDiff(f: DiffFlags): { result: DiffResult; code: number } {
       });
       const s = runTarget(t, { ...options, ...(onProgress && { onProgress }) }, f.out);
       endProgress(f.quiet || f.json);
-      if (s.stopReason === 'worker-failed') internal = true;
       return s;
-    };
-    diffs.push(diffRuns(preset, run(tb), run(tp), f.out));
+    });
   }
+  const internal = summaries.some((s) => s.stopReason === 'worker-failed');
+  const diffs: PresetDiff[] = targets.map(([preset], k) => diffRuns(preset, summaries[2 * k]!, summaries[2 * k + 1]!, f.out));
   const breaks = diffs.reduce((n, d) => n + d.breaks.length, 0);
   const fixes = diffs.reduce((n, d) => n + d.fixes.length, 0);
   const complete = diffs.every((d) => d.base.complete && d.patched.complete);

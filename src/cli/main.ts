@@ -191,18 +191,22 @@ async function main(argv: string[]): Promise<number> {
           .option('max-states', { type: 'string', describe: 'bound each run (incomplete runs are flagged)', coerce: wholeNumber('max-states', 1) })
           .option('max-seconds', { type: 'string', describe: 'bound each run (incomplete runs are flagged)', coerce: positive('max-seconds') })
           .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' })
-          .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' }),
-      (a) => {
-        code = runDiff({
-          base: a.base,
-          patched: a.patched,
-          ...(a.preset !== undefined && { presets: a.preset }),
-          ...(a['max-states'] !== undefined && { maxStates: a['max-states'] }),
-          ...(a['max-seconds'] !== undefined && { maxSeconds: a['max-seconds'] }),
-          out: a.out,
-          json: a.json,
-          quiet: a.quiet,
-        }).code;
+          .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
+          .option('jobs', { type: 'string', describe: 'runs side by side on worker threads (default: the number of cores)', coerce: wholeNumber('jobs', 1) }),
+      async (a) => {
+        code = (
+          await runDiff({
+            jobs: (a.jobs as number | undefined) ?? availableParallelism(),
+            base: a.base,
+            patched: a.patched,
+            ...(a.preset !== undefined && { presets: a.preset }),
+            ...(a['max-states'] !== undefined && { maxStates: a['max-states'] }),
+            ...(a['max-seconds'] !== undefined && { maxSeconds: a['max-seconds'] }),
+            out: a.out,
+            json: a.json,
+            quiet: a.quiet,
+          })
+        ).code;
       },
     )
     .demandCommand(1, 'name a command: check, list, replay or default (vmsa-check --help)')

@@ -22,7 +22,7 @@ import { renderNightlyMarkdown } from '../report/nightly-md.js';
 import type { NightlyComparison, NightlyKey, NightlyRun, NightlySummary } from '../report/nightly-types.js';
 import { renderSarif } from '../report/sarif.js';
 import { EXIT, UsageError } from './errors.js';
-import { runEntriesInParallel, type EntryOutcome } from './nightly-jobs.js';
+import { runSideBySide, type RunOutcome } from './side-by-side.js';
 import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './nightly-matrix.js';
 import { emitEvent, endProgress, progressPrinter } from './output.js';
 import { prepareOutDir, runTarget, type RunSummary } from './run.js';
@@ -221,7 +221,7 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
   const deadline = start + f.budgetSeconds * 1000;
   const options = { allViolations: true, symmetry: true, por: true };
   const runs: NightlyRun[] = new Array<NightlyRun>(entries.length);
-  const record = (i: number, outcome: EntryOutcome): void => {
+  const record = (i: number, outcome: RunOutcome): void => {
     const e = entries[i]!;
     const r =
       outcome.kind === 'ran'
@@ -240,7 +240,14 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
   const jobs = Math.min(f.jobs ?? 1, entries.length);
   if (jobs > 1) {
     // Side by side on worker threads; no live progress line then, one line per finished run.
-    await runEntriesInParallel(entries, { jobs, deadline, runsDir, options, onDone: record });
+    await runSideBySide(entries.length, {
+      jobs,
+      taskAt: (i) => {
+        const left = (deadline - performance.now()) / 1000;
+        return left > 0 ? { target: entries[i]!.target, options: { ...options, maxSeconds: left }, outDir: runsDir } : null;
+      },
+      onDone: record,
+    });
   } else {
     entries.forEach((e, i) => {
       const started = new Date().toISOString();

@@ -70,3 +70,12 @@ test('diff the other way round swaps breaks and fixes; bad variants are usage er
   assert.equal(preset.code, 2);
   assert.match(preset.err, /unknown preset "nope"/);
 });
+
+test('diff --jobs 2 (side by side) and --jobs 1 give the same result', () => {
+  const args = ['diff', '--preset', 'd1-es-launch-retry', '--preset', 'u1-destroy-reinstalls-kvm-vmsa', '--preset', 'u2-punch-running-vmsa', '--json'];
+  const one = run(...args, '--jobs', '1', '--out', join(tmp, 'j1'));
+  const two = run(...args, '--jobs', '2', '--out', join(tmp, 'j2'));
+  assert.equal(one.code, 1, one.err);
+  assert.equal(two.code, 1, two.err);
+  assert.deepEqual(JSON.parse(two.out.split(join(tmp, 'j2')).join(join(tmp, 'j1'))), JSON.parse(one.out));
+});
