@@ -47,8 +47,9 @@ export interface Independence<S, St extends Step = Step> {
    */
   others(state: S, actor: string): Footprint;
   /**
-   * True when the step may change what an invariant looks at, or may
-   * violate a transition property. A step found invisible in `state` must
+   * True when the step may change what an invariant or a transition property
+   * looks at (also when it judges another thread's step), or may violate a
+   * transition property itself. A step found invisible in `state` must
    * stay invisible wherever the others' independent steps lead. Covers are
    * judged on the reduced graph: a model whose covers read other variables
    * should count those too, else a cover may be reported unreached (which

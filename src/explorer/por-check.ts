@@ -13,8 +13,9 @@
 //            leaves p's enabled steps as they were, stays enabled after a,
 //            and a·b and b·a end in the same state;
 //  visible   a step declared invisible changes no invariant's verdict (nor,
-//            unless told otherwise, any cover's) and violates no transition
-//            property.
+//            unless told otherwise, any cover's), violates no transition
+//            property, and changes no transition property's verdict on
+//            another thread's step taken after it.
 // Steps are matched across states by label.
 
 import type { Footprint, Model, Step } from './model.js';
@@ -74,6 +75,20 @@ export function checkIndependence<S, St extends Step>(model: Model<S, St>, optio
         }
         for (const tp of model.transitionProperties) {
           if (tp.check(s, a, after) !== null) problem('visible', `invisible "${a.label}" violates ${tp.id} in ${show(s)}`);
+        }
+        if (model.transitionProperties.length > 0) {
+          const later = model.steps(after);
+          for (let j = 0; j < steps.length; j++) {
+            const b = steps[j]!;
+            const b2 = b.actor === a.actor ? undefined : later.find((st) => st.label === b.label);
+            if (!b2) continue;
+            const b2After = model.apply(after, b2);
+            for (const tp of model.transitionProperties) {
+              if ((tp.check(s, b, succ[j]!) === null) !== (tp.check(after, b2, b2After) === null)) {
+                problem('visible', `invisible "${a.label}" changes ${tp.id}'s verdict on "${b.label}" in ${show(s)}`);
+              }
+            }
+          }
         }
       }
       const k = key(after);

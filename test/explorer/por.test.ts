@@ -130,6 +130,13 @@ test('the independence checker rejects wrong declarations', () => {
     independence: good,
   };
   assert.ok(checkIndependence(shared, { covers: false }).problems.some((p) => p.kind === 'commute'));
+  // A step declared invisible that changes what a transition property reads when it judges another thread's step.
+  const judged: Model<Toggle, Step> = {
+    ...toggleModel,
+    invariants: [],
+    transitionProperties: [{ id: 'y-odd', name: 'y-set-only-at-x-0', description: 'q sets y only while x = 0', check: (b, st) => (st.actor === 'q' && b.x === 1 ? 'y set while x = 1' : null) }],
+  };
+  assert.ok(checkIndependence(judged).problems.some((p) => p.kind === 'visible' && p.message.includes("y-odd's verdict")));
   // A visible step declared invisible.
   const ceiling = ceilingModel(3, 2);
   assert.ok(
