@@ -68,12 +68,14 @@ export function makeCodec(ctx: Ctx): Codec {
     encode(w: World): Uint8Array {
       const out = new Uint8Array(length);
       let p = 0;
+      // Index loops: an Immutable List's iterator allocates per element.
       for (const s of SCALARS) out[p++] = byte(w[s]);
-      for (const h of w.vcpuMutex) out[p++] = byte(h);
-      for (const h of w.vmsaMutex) out[p++] = byte(h);
-      for (const f of w.gmem) out[p++] = byte(f);
-      for (const c of w.vcpus) for (const b of recordBytes(vcpuBytes, c, VCPU_KEYS)) out[p++] = b;
-      for (const f of w.frames) for (const b of recordBytes(frameBytes, f, FRAME_KEYS)) out[p++] = b;
+      const { vcpuMutex, vmsaMutex, gmem, vcpus, frames } = w;
+      for (let i = 0; i < vcpuMutex.size; i++) out[p++] = byte(vcpuMutex.get(i)!);
+      for (let i = 0; i < vmsaMutex.size; i++) out[p++] = byte(vmsaMutex.get(i)!);
+      for (let i = 0; i < gmem.size; i++) out[p++] = byte(gmem.get(i)!);
+      for (let i = 0; i < vcpus.size; i++) for (const b of recordBytes(vcpuBytes, vcpus.get(i)!, VCPU_KEYS)) out[p++] = b;
+      for (let i = 0; i < frames.size; i++) for (const b of recordBytes(frameBytes, frames.get(i)!, FRAME_KEYS)) out[p++] = b;
       if (p !== length) throw new Error(`codec: encoded ${p} bytes, expected ${length}`);
       return out;
     },
