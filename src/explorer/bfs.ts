@@ -148,7 +148,7 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
   const tprops = model.transitionProperties;
   const covers = model.covers;
   const independence = options.por === true ? model.independence : undefined;
-  const por: PorFigures = { reduced: 0, proviso: 0 };
+  const por: PorFigures = { reduced: snap?.por?.reduced ?? 0, proviso: snap?.por?.proviso ?? 0 };
   const targets = options.targets;
   // Partial-order reduction's proviso needs to tell a successor first seen
   // in the level being built (depth + 1) from one seen before (a cycle): the
@@ -220,6 +220,7 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
       found: [...found.values()],
       coverDepth: [...coverDepth],
       rules: [...rules.entries()],
+      ...(independence && { por: { ...por } }),
       visitedCount: v.count,
       sections: {
         visited: v.slots,
@@ -343,6 +344,9 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     if (current.length > 0) depth++;
   }
   if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
+  // A reduced search whose traces bfs() will now confirm: checkpoint its end,
+  // so that a run interrupted during the confirmation resumes right there.
+  if (options.checkpoint && stopReason === 'violation' && por.reduced > 0) options.checkpoint.save(snapshot(options.checkpoint.identity));
 
   const seconds = priorSeconds + (performance.now() - start) / 1000;
   const violations = [...found.values()].map((p) => rebuildViolation(model, links, p, canonical !== undefined));

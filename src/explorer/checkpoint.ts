@@ -13,6 +13,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fingerprint64 } from './fingerprint.js';
+import type { PorFigures } from './por.js';
 import type { FoundViolation } from './trace.js';
 
 const MAGIC = 'VMSACKPT1\n';
@@ -32,6 +33,8 @@ export interface SearchSnapshot {
   found: PendingViolation[];
   coverDepth: (number | null)[];
   rules: [string, number][];
+  /** Partial-order reduction's counts so far (whether to confirm the traces depends on them). */
+  por?: PorFigures;
   visitedCount: number;
   sections: {
     visited: Uint32Array;

@@ -34,6 +34,10 @@ export function confirmShortest<S, St extends Step>(
     ...(options.maxSeconds !== undefined && { maxSeconds: Math.max(0.001, options.maxSeconds - spent) }),
     ...(options.allViolations === true && { targets: ids }),
   });
+  if (confirm.stopReason === 'interrupted') {
+    // Stopped by the user: the reduced search's last checkpoint resumes here.
+    return { ...reduced, stopReason: 'interrupted', complete: false, por: { ...por, confirmation: figuresOf(confirm, false) } };
+  }
   const got = new Map(confirm.violations.map((v) => [v.property.id, v]));
   const cut = !['violation', 'max-depth', 'exhausted'].includes(confirm.stopReason);
   const all = [...ids].every((id) => got.has(id));
@@ -51,7 +55,7 @@ export function confirmShortest<S, St extends Step>(
   // shorter one yet (real traces, perhaps not the shortest).
   else violations = [...reduced.violations.map((v) => got.get(v.property.id) ?? v), ...confirm.violations.filter((v) => !ids.has(v.property.id))];
   const confirmed = options.allViolations === true ? all : confirm.violations.length > 0;
-  const figures = { states: confirm.states, transitions: confirm.transitions, depth: confirm.depth, seconds: confirm.seconds, complete: confirmed };
+  const figures = figuresOf(confirm, confirmed);
   return {
     ...reduced,
     seconds: reduced.seconds + confirm.seconds,
@@ -60,4 +64,8 @@ export function confirmShortest<S, St extends Step>(
     stopReason: reduced.stopReason,
     por: { ...por, confirmation: figures },
   };
+}
+
+function figuresOf(r: { states: number; transitions: number; depth: number; seconds: number }, complete: boolean) {
+  return { states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds, complete };
 }

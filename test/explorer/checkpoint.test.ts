@@ -63,6 +63,22 @@ test('a VMSA preset with violations: same verdicts and the same shortest traces 
   assert.deepEqual(summary(result), summary(whole));
 });
 
+test('partial-order reduction across resumes: the same reduced search, and its traces still confirmed shortest', () => {
+  // ceiling:4,3: the reduced graph is one path of 12 steps; the violation is
+  // first reached 12 steps deep there and confirmed at 3 (src/models/ceiling.ts).
+  const model = resolveModel('ceiling:4,3');
+  const options = { allViolations: true, por: true };
+  const whole = bfs(model, options);
+  // Interrupted every 4 polls (a poll per level here): the reduced search's 13
+  // levels take several rounds, and the confirmation (3 levels) is
+  // interrupted once and then resumes from the reduced search's end.
+  const { result, rounds } = interruptedRun(model, 'ceiling-4-3', 4, options);
+  assert.ok(rounds >= 3, `the run was really interrupted (${rounds} times)`);
+  assert.deepEqual(summary(result), summary(whole));
+  assert.deepEqual(result.por, { ...whole.por!, confirmation: { ...whole.por!.confirmation!, seconds: result.por!.confirmation!.seconds } });
+  assert.equal(result.violations[0]!.path.steps.length, 3);
+});
+
 test('stopping at the first violation is also preserved across a resume inside that level', () => {
   const model = resolveModel('broken-lock');
   const whole = bfs(model, {});
