@@ -61,7 +61,10 @@ export interface CoverResult {
   id: string;
   description: string;
   reached: boolean;
-  /** Length of the shortest trace that reaches it. */
+  /**
+   * Length of the shortest trace that reaches it (with partial-order
+   * reduction: the shortest in the reduced graph, which may be longer).
+   */
   depth: number | null;
 }
 
