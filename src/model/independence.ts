@@ -16,13 +16,12 @@
 //
 // What this finds, measured (docs/performance.md): nothing, in every preset,
 // variant and 3-vCPU configuration tried (0 states expanded through an ample
-// set). Every
-// state of a vCPU thread in KVM_RUN has "return to userspace" enabled,
-// which S9 and B2 see (they look at idle vCPUs); a vCPU in the guest may
-// #VMEXIT, which changes what "guest-entry" and S3 look at; the other steps
-// touch frames, the guest_memfd or another vCPU's mailbox that a thread
-// still running may touch too. The declaration stays, checked, so that the
-// reduction is exact when a future step of the model is independent.
+// set). Every state of a vCPU thread in KVM_RUN has "return to userspace"
+// enabled, which S9 and B2 see (they look at idle vCPUs); a vCPU in the
+// guest may #VMEXIT, which changes what "guest-entry" and S3 look at; the
+// other steps touch frames, the guest_memfd or another vCPU's mailbox that a
+// thread still running may touch too. The declaration stays, checked, so
+// that the reduction is exact when a future step of the model is independent.
 
 import type { Footprint, Independence } from '../explorer/model.js';
 import type { Ctx } from './context.js';
