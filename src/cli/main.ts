@@ -150,9 +150,10 @@ async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .option('out', { type: 'string', default: 'reports', describe: 'folder for traces and summaries' })
-          .option('quiet', { type: 'boolean', default: false, describe: 'no per-run lines on stderr' }),
-      (a) => {
-        code = runMatrix(a.out, a.quiet);
+          .option('quiet', { type: 'boolean', default: false, describe: 'no per-run lines on stderr' })
+          .option('jobs', { type: 'string', describe: 'runs side by side on worker threads (default: the number of cores)', coerce: wholeNumber('jobs', 1) }),
+      async (a) => {
+        code = await runMatrix(a.out, a.quiet, (a.jobs as number | undefined) ?? availableParallelism());
       },
     )
     .command(

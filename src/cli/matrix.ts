@@ -10,6 +10,7 @@ import { matrixHtml } from '../report/matrix-html.js';
 import { pad } from '../report/wrap.js';
 import { EXIT } from './errors.js';
 import { prepareOutDir, runTarget, type RunSummary } from './run.js';
+import { runSideBySide } from './side-by-side.js';
 import { resolveTarget } from './target.js';
 
 export function verdictOf(s: RunSummary): string {
@@ -34,18 +35,36 @@ export function verdictTable(presets: readonly string[], runs: Map<string, RunSu
   return lines.join('\n');
 }
 
-export function runMatrix(out: string, quiet: boolean): number {
+export async function runMatrix(out: string, quiet: boolean, jobs = 1): Promise<number> {
   prepareOutDir(out);
-  const runs = new Map<string, RunSummary>();
-  let worst: number = EXIT.HOLDS;
-  for (const preset of DEFAULT_SET) {
-    for (const variant of VARIANTS) {
-      const s = runTarget(resolveTarget({ preset, variant }), { allViolations: true, symmetry: true, por: true }, out);
-      runs.set(`${preset}/${variant}`, s);
-      if (!s.complete) worst = EXIT.INCOMPLETE;
-      if (!quiet) process.stderr.write(`${preset} x ${variant}: ${verdictOf(s)}, ${s.states} states, ${s.seconds.toFixed(1)} s\n`);
-    }
+  const cells = DEFAULT_SET.flatMap((preset) => VARIANTS.map((variant) => ({ preset, variant, target: resolveTarget({ preset, variant }) })));
+  const options = { allViolations: true, symmetry: true, por: true };
+  const say = (i: number, s: RunSummary): void => {
+    if (!quiet) process.stderr.write(`${cells[i]!.preset} x ${cells[i]!.variant}: ${verdictOf(s)}, ${s.states} states, ${s.seconds.toFixed(1)} s\n`);
+  };
+  let summaries: RunSummary[];
+  if (jobs > 1) {
+    // Side by side on worker threads (cli/side-by-side.ts); lines come as runs finish.
+    const outcomes = await runSideBySide(cells.length, {
+      jobs,
+      taskAt: (i) => ({ target: cells[i]!.target, options, outDir: out }),
+      onDone: (i, o) => {
+        if (o.kind === 'ran') say(i, o.summary);
+      },
+    });
+    summaries = outcomes.map((o, i) => {
+      if (o.kind !== 'ran') throw new Error(`${cells[i]!.target.label}: ${o.kind === 'error' ? o.message : 'not run'}`);
+      return o.summary;
+    });
+  } else {
+    summaries = cells.map((c, i) => {
+      const s = runTarget(c.target, options, out);
+      say(i, s);
+      return s;
+    });
   }
+  const runs = new Map<string, RunSummary>(cells.map((c, i) => [`${c.preset}/${c.variant}`, summaries[i]!]));
+  const worst: number = summaries.every((s) => s.complete) ? EXIT.HOLDS : EXIT.INCOMPLETE;
   const table = verdictTable(DEFAULT_SET, runs);
   const text =
     `vmsa-check: every preset against every variant (cells: violated property ids, or holds; states in parentheses)\n\n${table}\n\n` +

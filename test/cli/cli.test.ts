@@ -131,3 +131,19 @@ test('partial-order reduction is on by default, --no-por turns it off, and the t
   // Text output says what the reduction did.
   assert.match(run('check', '--model', 'ceiling:3,2', '--out', join(tmp, 'por-text'), '--quiet').out, /partial-order reduction: \d+ states expanded through an ample set.*confirmed without it/);
 });
+
+test('the main job (`default`, what npm start runs): every preset x every variant, the same table side by side or one at a time', () => {
+  const two = run('default', '--out', join(tmp, 'default-2'), '--jobs', '2', '--quiet');
+  const one = run('default', '--out', join(tmp, 'default-1'), '--jobs', '1', '--quiet');
+  assert.equal(two.code, 0, two.err);
+  assert.equal(one.code, 0, one.err);
+  assert.equal(two.out.split(join(tmp, 'default-2')).join('OUT'), one.out.split(join(tmp, 'default-1')).join('OUT'));
+  // 11 presets x 3 variants, in preset order (src/model/presets.ts).
+  const runs = JSON.parse(readFileSync(join(tmp, 'default-2', 'default.json'), 'utf8')) as { target: string }[];
+  assert.equal(runs.length, 33);
+  assert.deepEqual(
+    runs.slice(0, 3).map((r) => r.target),
+    ['smoke-upstream-base', 'smoke-patch1', 'smoke-upstream-7.3'],
+  );
+  assert.match(two.out, /^d1-es-launch-retry +holds \(\d+\) +S5 S9 \(\d+\) +holds \(\d+\)$/m);
+});
