@@ -14,8 +14,8 @@ import { PRESETS } from '../model/presets.js';
 import { pad } from '../report/wrap.js';
 import { EXIT, UsageError } from './errors.js';
 import { endProgress, progressPrinter } from './output.js';
-import { runSideBySide } from './side-by-side.js';
-import { prepareOutDir, runTarget, type RunSummary } from './run.js';
+import { runAllSideBySide } from './side-by-side.js';
+import { FULL_CHECK, prepareOutDir, runTarget, type RunSummary } from './run.js';
 import { resolveTarget } from './target.js';
 
 export interface DiffFlags {
@@ -123,9 +123,7 @@ export async function runDiff(f: DiffFlags): Promise<{ result: DiffResult; code:
   const targets = presets.map((p) => [p, resolveTarget({ preset: p, variant: base }), resolveTarget({ preset: p, variant: patched })] as const);
   prepareOutDir(f.out);
   const options = {
-    allViolations: true,
-    symmetry: true, // proven not to change a verdict (test/model/symmetry.test.ts)
-    por: true, // proven not to change a verdict or a trace length (test/model/por.test.ts)
+    ...FULL_CHECK,
     ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
     ...(f.maxStates !== undefined && { maxStates: f.maxStates }),
   };
@@ -134,11 +132,7 @@ export async function runDiff(f: DiffFlags): Promise<{ result: DiffResult; code:
   let summaries: RunSummary[];
   if (jobs > 1) {
     // Side by side on worker threads: no live progress, the table at the end.
-    const outcomes = await runSideBySide(runs.length, { jobs, taskAt: (i) => ({ target: runs[i]!, options, outDir: f.out }) });
-    summaries = outcomes.map((o, i) => {
-      if (o.kind !== 'ran') throw new Error(`${runs[i]!.label}: ${o.kind === 'error' ? o.message : 'not run'}`);
-      return o.summary;
-    });
+    summaries = await runAllSideBySide(runs, { jobs, options, outDir: f.out });
   } else {
     summaries = runs.map((t) => {
       const onProgress = progressPrinter(f.quiet || f.json, {

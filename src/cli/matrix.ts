@@ -9,8 +9,8 @@ import { DEFAULT_SET } from '../model/presets.js';
 import { matrixHtml } from '../report/matrix-html.js';
 import { pad } from '../report/wrap.js';
 import { EXIT } from './errors.js';
-import { prepareOutDir, runTarget, type RunSummary } from './run.js';
-import { runSideBySide } from './side-by-side.js';
+import { FULL_CHECK, prepareOutDir, runTarget, type RunSummary } from './run.js';
+import { runAllSideBySide } from './side-by-side.js';
 import { resolveTarget } from './target.js';
 
 export function verdictOf(s: RunSummary): string {
@@ -38,24 +38,14 @@ export function verdictTable(presets: readonly string[], runs: Map<string, RunSu
 export async function runMatrix(out: string, quiet: boolean, jobs = 1): Promise<number> {
   prepareOutDir(out);
   const cells = DEFAULT_SET.flatMap((preset) => VARIANTS.map((variant) => ({ preset, variant, target: resolveTarget({ preset, variant }) })));
-  const options = { allViolations: true, symmetry: true, por: true };
+  const options = FULL_CHECK;
   const say = (i: number, s: RunSummary): void => {
     if (!quiet) process.stderr.write(`${cells[i]!.preset} x ${cells[i]!.variant}: ${verdictOf(s)}, ${s.states} states, ${s.seconds.toFixed(1)} s\n`);
   };
   let summaries: RunSummary[];
   if (jobs > 1) {
     // Side by side on worker threads (cli/side-by-side.ts); lines come as runs finish.
-    const outcomes = await runSideBySide(cells.length, {
-      jobs,
-      taskAt: (i) => ({ target: cells[i]!.target, options, outDir: out }),
-      onDone: (i, o) => {
-        if (o.kind === 'ran') say(i, o.summary);
-      },
-    });
-    summaries = outcomes.map((o, i) => {
-      if (o.kind !== 'ran') throw new Error(`${cells[i]!.target.label}: ${o.kind === 'error' ? o.message : 'not run'}`);
-      return o.summary;
-    });
+    summaries = await runAllSideBySide(cells.map((c) => c.target), { jobs, options, outDir: out, onDone: say });
   } else {
     summaries = cells.map((c, i) => {
       const s = runTarget(c.target, options, out);

@@ -25,7 +25,7 @@ import { EXIT, UsageError } from './errors.js';
 import { runSideBySide, type RunOutcome } from './side-by-side.js';
 import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './nightly-matrix.js';
 import { emitEvent, endProgress, progressPrinter } from './output.js';
-import { prepareOutDir, runTarget, type RunSummary } from './run.js';
+import { FULL_CHECK, prepareOutDir, runTarget, type RunSummary } from './run.js';
 import { TOOL, VERSION } from './version.js';
 
 export interface NightlyFlags {
@@ -219,7 +219,7 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
   const tty = process.stderr.isTTY === true;
   const start = performance.now();
   const deadline = start + f.budgetSeconds * 1000;
-  const options = { allViolations: true, symmetry: true, por: true };
+  const options = FULL_CHECK;
   const runs: NightlyRun[] = new Array<NightlyRun>(entries.length);
   const record = (i: number, outcome: RunOutcome): void => {
     const e = entries[i]!;

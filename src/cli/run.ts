@@ -13,6 +13,14 @@ import { EXIT, UsageError } from './errors.js';
 import { buildModel, describeTarget, reproduceCommand, type Target } from './target.js';
 import { TOOL, VERSION } from './version.js';
 
+/**
+ * The options of the batch commands (default, nightly, diff): every violated
+ * property, reduced by symmetry and partial-order reduction, both proven not
+ * to change a verdict or a shortest trace length (test/model/symmetry.test.ts,
+ * test/model/por.test.ts).
+ */
+export const FULL_CHECK: Readonly<SearchOptions> = { allViolations: true, symmetry: true, por: true };
+
 export interface ViolationSummary {
   property: string;
   name: string;

@@ -7,7 +7,9 @@
 
 import { Piscina } from 'piscina';
 import type { RunTask } from './run-worker.js';
+import type { SearchOptions } from '../explorer/bfs.js';
 import type { RunSummary } from './run.js';
+import type { Target } from './target.js';
 
 export type RunOutcome = { kind: 'ran'; summary: RunSummary; started: string } | { kind: 'skipped'; started: string } | { kind: 'error'; message: string; started: string };
 
@@ -47,4 +49,25 @@ export async function runSideBySide(
     await pool.destroy();
   }
   return outcomes;
+}
+
+/**
+ * Every target with the same options, side by side; the summaries in order.
+ * A run that fails fails the whole (as the same run would one at a time).
+ */
+export async function runAllSideBySide(
+  targets: readonly Target[],
+  o: { jobs: number; options: SearchOptions; outDir: string; onDone?(index: number, summary: RunSummary): void },
+): Promise<RunSummary[]> {
+  const outcomes = await runSideBySide(targets.length, {
+    jobs: o.jobs,
+    taskAt: (i) => ({ target: targets[i]!, options: o.options, outDir: o.outDir }),
+    onDone: (i, r) => {
+      if (r.kind === 'ran') o.onDone?.(i, r.summary);
+    },
+  });
+  return outcomes.map((r, i) => {
+    if (r.kind !== 'ran') throw new Error(`${targets[i]!.label}: ${r.kind === 'error' ? r.message : 'not run'}`);
+    return r.summary;
+  });
 }
