@@ -18,7 +18,9 @@ export async function runSideBySide(
   o: { jobs: number; taskAt(index: number): RunTask | null; onDone?(index: number, outcome: RunOutcome): void },
 ): Promise<RunOutcome[]> {
   const pool = new Piscina<RunTask, RunSummary>({
-    filename: new URL('./run-worker.js', import.meta.url).href,
+    // A CommonJS entry that import()s run-worker.js (see esm-worker.cts).
+    filename: new URL('../explorer/esm-worker.cjs', import.meta.url).href,
+    workerData: { module: new URL('./run-worker.js', import.meta.url).href },
     minThreads: 1,
     maxThreads: o.jobs,
     idleTimeout: 1000,

@@ -6,19 +6,21 @@
 // Each level's frontier is cut into chunks, in order. Workers expand chunks
 // and claim successors in the shared table (shared-visited.ts). A chunk
 // returns one entry per successor that is new in this level (whichever
-// thread claimed it in the table), the first time it generates it, with its
-// bytes. The coordinator merges chunk results strictly in chunk order and
-// gives each state to its first entry: once chunks 0..c-1 are merged, the
-// first entry of chunk c for a state not given yet is the state's first
-// occurrence in sequential order, exactly its discoverer in bfs(). Ordinals
-// (parent links) are given in merge order, so they equal the sequential ones,
-// and so do the traces. Per property, a chunk reports its first event in
-// sequential order; the merge keeps the first one overall.
+// thread claimed it in the table), with its bytes, unless the same thread
+// gave it an entry earlier in the level (in this chunk or an earlier one,
+// which comes first anyway; worker.ts). The coordinator merges chunk results
+// strictly in chunk order and gives each state to its first entry: once
+// chunks 0..c-1 are merged, the first entry of chunk c for a state not given
+// yet is the state's first occurrence in sequential order, exactly its
+// discoverer in bfs(). Ordinals (parent links) are given in merge order, so
+// they equal the sequential ones, and so do the traces. Per property, a chunk
+// reports its first event in sequential order; the merge keeps the first one
+// overall.
 //
-// States cross threads only as bytes: a chunk's entries are written by the
-// worker into a SharedArrayBuffer, which the coordinator compacts in place
-// (dropping the entries given to earlier chunks) and hands out as part of the
-// next level's frontier.
+// States cross threads only as bytes: a worker returns its chunk's entries
+// in a transferred buffer; the coordinator copies the kept ones (dropping
+// those given to earlier chunks) into a SharedArrayBuffer, which becomes part
+// of the next level's frontier.
 
 import { availableParallelism, totalmem } from 'node:os';
 import { Piscina } from 'piscina';
@@ -29,7 +31,7 @@ import { ParentLinks } from './parents.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
 import { Claim, SharedTable, SLOT_BYTES } from './shared-visited.js';
 import { rebuildViolation, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
-import { META_WORDS, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
+import { META_WORDS, type CopyTask, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
 
 export interface ParallelOptions extends SearchOptions {
   /** Worker threads (default: the number of cores). */
@@ -43,6 +45,8 @@ export interface ParallelOptions extends SearchOptions {
    * (default 8, then learnt). Tests set 0 to make levels outgrow the table.
    */
   branchingEstimate?: number;
+  /** Tables of at least this many slots are grown by the workers (default 2^18; tests set 0). */
+  parallelGrowthSlots?: number;
 }
 
 export type ParallelStopReason = StopReason | 'max-memory' | 'worker-failed';
@@ -74,6 +78,14 @@ const MAX_LOAD = 0.75;
 const GROWTH = 1.5;
 /** ...and a level that passes this load anyway is redone after growing. */
 const LIMIT_LOAD = 0.9;
+/**
+ * Tables at least this large are grown by the workers, each copying a share
+ * (SharedTable.copyInto): growing mailbox C's table on this thread took
+ * ~0.9 s of a 19 s run with 2 workers, every worker idle meanwhile.
+ */
+const PARALLEL_COPY_SLOTS = 1 << 18;
+/** Resident memory is read at most this often (ms): a read cost up to ~1 ms while the workers ran. */
+const MEMORY_CHECK_MS = 500;
 /** Table bytes per slot, its fresh bit included. */
 const TABLE_SLOT_BYTES = SLOT_BYTES + 1 / 8;
 
@@ -151,6 +163,7 @@ export async function parallelBfs<S, St extends Step>(
   const symmetry = options.symmetry === true && model.canonicalEncoding !== undefined;
   const collectRules = options.collectRuleCoverage ?? true;
   const progressMs = options.progressIntervalMs ?? 1000;
+  const parallelGrowthSlots = options.parallelGrowthSlots ?? PARALLEL_COPY_SLOTS;
   const start = performance.now();
   let lastProgress = start;
   let lastMemoryCheck = -Infinity;
@@ -170,6 +183,7 @@ export async function parallelBfs<S, St extends Step>(
   let stopReason: ParallelStopReason = 'exhausted';
   let failure: string | null = null;
   let redoneLevels = 0;
+  let passes = 0; // passes over a level so far (a redone level counts twice)
 
   const record = (p: PropertyRef, kind: ViolationKind, message: string, ordinal: number, step: number): void => {
     if (!found.has(p.id)) found.set(p.id, { property: p, kind, message, ordinal, step });
@@ -206,7 +220,8 @@ export async function parallelBfs<S, St extends Step>(
   let branching = options.branchingEstimate ?? 8; // new states per frontier state, estimated from the last level
 
   const pool = new Piscina({
-    filename: new URL('./worker.js', import.meta.url).href,
+    filename: new URL('./esm-worker.cjs', import.meta.url).href,
+    workerData: { module: new URL('./worker.js', import.meta.url).href },
     minThreads: workers,
     maxThreads: workers,
     idleTimeout: 60_000,
@@ -218,6 +233,28 @@ export async function parallelBfs<S, St extends Step>(
   pool.on('error', () => undefined);
 
   if (links.size >= maxStates && levelSize > 0) stopReason = 'max-states';
+
+  // The table grown to `cap` slots (without this level's claims when
+  // `dropFresh`): copied by the workers when it is large, else here.
+  const grown = async (cap: number, dropFresh: boolean): Promise<SharedTable> => {
+    if (workers === 1 || table.capacity < parallelGrowthSlots) return table.rehash(cap, dropFresh);
+    const dst = SharedTable.create(cap);
+    const share = Math.ceil(table.capacity / (workers * 4));
+    const copies: Promise<number>[] = [];
+    for (let start = 0; start < table.capacity; start += share) {
+      const task: CopyTask = { kind: 'copy', from: table.handle, to: dst.handle, start, end: Math.min(table.capacity, start + share), dropFresh };
+      copies.push(pool.run(task) as Promise<number>);
+    }
+    let count = 0;
+    for (const n of await Promise.all(copies)) count += n;
+    dst.newLevel(); // the copies took slots with its fresh bits
+    dst.count = count;
+    return dst;
+  };
+  const workerFailed = (e: unknown): void => {
+    stopReason = 'worker-failed';
+    failure = `a worker failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
+  };
 
   try {
     search: while (levelSize > 0 && stopReason === 'exhausted') {
@@ -237,12 +274,18 @@ export async function parallelBfs<S, St extends Step>(
       if (want > table.capacity * MAX_LOAD) {
         const cap = grownCapacity(table.capacity, want, maxTableBytes);
         if (cap > table.capacity) {
-          table = table.rehash(cap, false);
+          try {
+            table = await grown(cap, false);
+          } catch (e) {
+            workerFailed(e);
+            break search;
+          }
           table.limit = Math.floor(table.capacity * LIMIT_LOAD);
           given = new Uint32Array(Math.ceil(table.capacity / 32));
         }
       }
       table.newLevel();
+      passes++;
 
       // Snapshot, to undo the level if the table fills up.
       const saved = {
@@ -265,6 +308,9 @@ export async function parallelBfs<S, St extends Step>(
       const promises: Promise<ExpandResult>[] = [];
       const launch = (c: number): void => {
         const task: ExpandTask = {
+          kind: 'expand',
+          pass: passes,
+          chunk: c,
           spec,
           table: handle,
           slices: chunks[c]!,
@@ -291,8 +337,7 @@ export async function parallelBfs<S, St extends Step>(
         try {
           r = await promises[c]!;
         } catch (e) {
-          stopReason = 'worker-failed';
-          failure = `a worker failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
+          workerFailed(e);
           stopped = true;
           break;
         }
@@ -415,8 +460,7 @@ export async function parallelBfs<S, St extends Step>(
           stopped = true;
           break;
         }
-        // Reading the resident size costs a system call: at most every 50 ms.
-        if (now - lastMemoryCheck >= 50 && ((lastMemoryCheck = now), process.memoryUsage.rss() > maxMemory)) {
+        if (now - lastMemoryCheck >= MEMORY_CHECK_MS && ((lastMemoryCheck = now), process.memoryUsage.rss() > maxMemory)) {
           stopReason = 'max-memory';
           failure = `resident memory passed the bound of ${maxMemory} bytes (--max-memory)`;
           stopped = true;
@@ -448,7 +492,12 @@ export async function parallelBfs<S, St extends Step>(
           stopReason = 'table-full';
           break search;
         }
-        table = table.rehash(cap, true);
+        try {
+          table = await grown(cap, true);
+        } catch (e) {
+          workerFailed(e);
+          break search;
+        }
         table.limit = Math.floor(table.capacity * LIMIT_LOAD);
         given = new Uint32Array(Math.ceil(table.capacity / 32));
         redoneLevels++;

@@ -203,7 +203,8 @@ export class SharedTable {
    * A new table of `capacity` slots holding every fingerprint of this one,
    * except the fresh ones (the claims of the current level) when
    * `dropFresh`. Its fresh bitmap is clear. Single-threaded: no worker may be
-   * running.
+   * running. (The coordinator spreads large ones over the workers instead:
+   * copyInto on disjoint ranges.)
    */
   rehash(capacity: number, dropFresh: boolean): SharedTable {
     const t = SharedTable.create(capacity);
@@ -225,5 +226,44 @@ export class SharedTable {
     }
     t.count = count;
     return t;
+  }
+
+  /**
+   * Inserts the fingerprints of slots [from, to) of this table into `dst`
+   * (skipping the fresh ones when `dropFresh`) and returns how many. Threads
+   * may copy disjoint ranges into the same new `dst` at once: each takes an
+   * empty slot by setting its bit in dst's fresh bitmap (Atomics.or: the
+   * thread that turns it on owns the slot) and then writes it. Copies never
+   * compare fingerprints (each is in exactly one range), so a taken slot
+   * needs no contents yet. Nothing may claim in either table meanwhile; the
+   * caller then clears dst's fresh bitmap and sets dst.count, after the
+   * copies are over (their end, a message to the caller, publishes the
+   * plain writes).
+   */
+  copyInto(dst: SharedTable, from: number, to: number, dropFresh: boolean): number {
+    const src = this.slots;
+    const fresh = this.fresh;
+    const out = dst.slots;
+    const taken = dst.fresh;
+    const cap = dst.capacity;
+    let count = 0;
+    for (let s = from; s < to; s++) {
+      const hi = src[s << 1]!;
+      const lo = src[(s << 1) + 1]!;
+      if (hi === 0 && lo === 0) continue;
+      if (dropFresh && (fresh[s >>> 5]! & (1 << (s & 31))) !== 0) continue;
+      let i = Math.floor(hashOf(hi, lo) * cap * TWO_M32);
+      for (;;) {
+        const bit = 1 << (i & 31);
+        // A plain read first: a set bit is never wrong (bits only go on);
+        // a clear one is checked by the atomic or.
+        if ((taken[i >>> 5]! & bit) === 0 && (Atomics.or(taken, i >>> 5, bit) & bit) === 0) break;
+        i = i + 1 === cap ? 0 : i + 1;
+      }
+      out[i << 1] = hi;
+      out[(i << 1) + 1] = lo;
+      count++;
+    }
+    return count;
   }
 }

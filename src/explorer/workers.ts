@@ -33,6 +33,11 @@ export interface FrontierSlice {
 }
 
 export interface ExpandTask {
+  kind: 'expand';
+  /** Which pass over a level this is (a level redone after growing the table is a new pass). */
+  pass: number;
+  /** The chunk's index in the level. */
+  chunk: number;
   spec: ModelSpec;
   table: SharedTableHandle;
   slices: FrontierSlice[];
@@ -58,6 +63,22 @@ export interface WorkerEvent {
   cand: number;
 }
 
+/**
+ * One share of growing the table: copy the fingerprints of slots
+ * [start, end) of `from` into `to` (SharedTable.copyInto). The reply is the
+ * number copied.
+ */
+export interface CopyTask {
+  kind: 'copy';
+  from: SharedTableHandle;
+  to: SharedTableHandle;
+  start: number;
+  end: number;
+  dropFresh: boolean;
+}
+
+export type WorkerTask = ExpandTask | CopyTask;
+
 /** Words per entry in ExpandResult.meta. */
 export const META_WORDS = 4;
 // meta[e*4 + 0]: index of the parent in the chunk; +1: step index; +2: table slot; +3: end offset in data.
@@ -67,9 +88,11 @@ export interface ExpandResult {
   full: boolean;
   transitions: number;
   /**
-   * Entries: the successors new in this level, each once per chunk, in the
-   * order the chunk generated them (whoever claimed them in the table). The
-   * coordinator gives each state to the first entry in sequential order.
+   * Entries: the successors new in this level, in the order the chunk
+   * generated them (whoever claimed them in the table), except those the
+   * same thread has an entry for already in this level (in this chunk or an
+   * earlier one). The coordinator gives each state to the first entry in
+   * sequential order.
    */
   entries: number;
   /** Entries this chunk claimed in the table (for the table-size estimate). */

@@ -112,6 +112,12 @@ test('a tiny table grows (redoing the levels that outgrow it) and never misses a
   assert.deepEqual(essence(r), ref);
   assert.ok(r.redoneLevels > 0, 'some level outgrew the table and was redone');
   assert.ok(r.tableBytes >= (16352 / 0.9) * SLOT_BYTES, 'the table grew to hold every state');
+  // The same, with every growth copied by the workers (in shares, at once).
+  for (const workers of [2, 4]) {
+    const p = await parallelBfs(t.model, t.spec, { workers, initialTableSlots: 16, branchingEstimate: 0, parallelGrowthSlots: 0, allViolations: true });
+    assert.deepEqual(essence(p), ref, `${workers} workers growing the table`);
+    assert.ok(p.redoneLevels > 0, 'levels were redone after growing the table in shares');
+  }
 });
 
 test('a table that may not grow stops the run as incomplete (table-full), never silently', async () => {
@@ -152,6 +158,14 @@ test('shared table: claims tell a state new in this level from one seen in an ea
   h.limit = 2000;
   assert.equal(h.claim(3, 4), Claim.Mine);
   assert.equal(h.claim(1, 2), Claim.Seen);
+  // Copied in two shares, the second first: the same fingerprints.
+  const k = SharedTable.create(3000);
+  assert.equal(u.copyInto(k, 700, u.capacity, false) + u.copyInto(k, 0, 700, false), 4);
+  k.newLevel();
+  k.count = 4;
+  k.limit = 2000;
+  for (const [hi, lo] of [[1, 2], [0, 7], [7, 0], [3, 4]] as const) assert.equal(k.claim(hi, lo), Claim.Seen, `${hi},${lo} copied`);
+  assert.equal(k.claim(9, 9), Claim.Mine);
   // Every slot of a tiny table: linear probing wraps around, and the limit holds.
   const f = SharedTable.create(1024);
   f.limit = 1000;
