@@ -18,9 +18,9 @@
 // overall.
 //
 // States cross threads only as bytes: a worker returns its chunk's entries
-// in a transferred buffer; the coordinator copies the kept ones (dropping
-// those given to earlier chunks) into a SharedArrayBuffer, which becomes part
-// of the next level's frontier.
+// in a SharedArrayBuffer, which becomes part of the next level's frontier as
+// it is when the coordinator keeps every entry (always, with one worker);
+// else the coordinator copies the kept ones into a new one.
 
 import { availableParallelism, totalmem } from 'node:os';
 import { Piscina } from 'piscina';
@@ -349,9 +349,8 @@ export async function parallelBfs<S, St extends Step>(
         const data = new Uint8Array(r.data);
         claimed += r.wins;
 
-        // Give each entry's state to it unless an earlier entry has it, and
-        // copy the kept bytes (runs of consecutive kept entries at once) into
-        // the next frontier's shared buffer; stop at a max-states cut.
+        // Give each entry's state to it unless an earlier entry has it; stop
+        // at a max-states cut.
         const n = r.entries;
         const offsetsBuf = new SharedArrayBuffer((n + 1) * 4);
         const offsets = new Uint32Array(offsetsBuf);
@@ -383,8 +382,11 @@ export async function parallelBfs<S, St extends Step>(
           }
         }
         offsets[kept] = at;
-        const segData = new SharedArrayBuffer(Math.max(1, at));
-        {
+        // Every entry kept (always with one worker): the worker's buffer is
+        // the segment as it is. Else copy the runs of kept entries.
+        let segData = r.data;
+        if (kept < n) {
+          segData = new SharedArrayBuffer(Math.max(1, at));
           const dst = new Uint8Array(segData);
           let w = 0;
           const last = cut < 0 ? n : cut + 1;

@@ -8,7 +8,6 @@
 // bytes out as an entry. The chunk is processed exactly as the sequential search would
 // process it, so its entries and events come in sequential order.
 
-import { Piscina } from 'piscina';
 import { fingerprint64 } from './fingerprint.js';
 import { DEADLOCK, type Model, type Step } from './model.js';
 import { Claim, SharedTable } from './shared-visited.js';
@@ -44,6 +43,21 @@ async function modelFor(spec: ModelSpec): Promise<AnyModel> {
     models.set(key, m);
   }
   return m;
+}
+
+/**
+ * This thread's scratch space for a task's entries (bytes, and META_WORDS
+ * words each), kept from task to task; each result is copied out of it at
+ * its exact size (see the end of expand).
+ */
+let scratchData = new Uint8Array(1 << 16);
+let scratchMeta = new Uint32Array(1 << 12);
+
+function sharedCopy(src: Uint8Array | Uint32Array, length: number): SharedArrayBuffer {
+  const out = new SharedArrayBuffer(Math.max(1, length) * src.BYTES_PER_ELEMENT);
+  if (src instanceof Uint8Array) new Uint8Array(out).set(src.subarray(0, length));
+  else new Uint32Array(out).set(src.subarray(0, length));
+  return out;
 }
 
 function growBytes(buf: Uint8Array<ArrayBuffer>, used: number, need: number): Uint8Array<ArrayBuffer> {
@@ -97,9 +111,9 @@ async function expand(task: ExpandTask): Promise<unknown> {
 
   let total = 0;
   for (const s of task.slices) total += s.to - s.from;
-  const stepCounts = new Uint32Array(Math.max(1, total));
-  let meta = new Uint32Array(Math.max(64, total * 2 * META_WORDS));
-  let data = new Uint8Array(Math.max(1024, total * 48));
+  const stepCounts = new Uint32Array(new SharedArrayBuffer(Math.max(1, total) * 4));
+  let meta = scratchMeta;
+  let data = scratchData;
   let used = 0;
   let entries = 0;
   let wins = 0;
@@ -182,22 +196,24 @@ async function expand(task: ExpandTask): Promise<unknown> {
     }
   } finally {
     t.release();
+    scratchData = data;
+    scratchMeta = meta;
   }
 
+  // Shared, not transferred: the coordinator can then make the entries'
+  // bytes part of the next frontier as they are, without a copy, when it
+  // keeps them all.
   const result: ExpandResult = {
     full,
     transitions,
     entries,
     wins,
-    meta: meta.buffer,
-    data: data.buffer,
-    stepCounts: stepCounts.buffer,
+    meta: sharedCopy(meta, entries * META_WORDS),
+    data: sharedCopy(data, used),
+    stepCounts: stepCounts.buffer as SharedArrayBuffer,
     rules: [...rules.entries()],
     covers: coversHit,
     events,
   };
-  return Piscina.move({
-    [Piscina.transferableSymbol]: [result.meta, result.data, result.stepCounts],
-    [Piscina.valueSymbol]: result,
-  } as unknown as ArrayBuffer);
+  return result;
 }

@@ -1,7 +1,7 @@
 // What crosses between the coordinator (parallel-bfs.ts) and the workers
 // (worker.ts): a serializable model spec from which a worker rebuilds the
 // model, and the task/result shapes. States only ever travel as encoded bytes
-// in SharedArrayBuffers (the frontier) or transferred ArrayBuffers (results).
+// in SharedArrayBuffers (the frontier, and the results).
 
 import type { SharedTableHandle } from './shared-visited.js';
 import type { ViolationKind } from './trace.js';
@@ -97,11 +97,12 @@ export interface ExpandResult {
   entries: number;
   /** Entries this chunk claimed in the table (for the table-size estimate). */
   wins: number;
-  meta: ArrayBuffer;
-  /** The entries' encoded bytes, back to back (transferred). */
-  data: ArrayBuffer;
+  /** Uint32, META_WORDS per entry. */
+  meta: SharedArrayBuffer;
+  /** The entries' encoded bytes, back to back, exactly. */
+  data: SharedArrayBuffer;
   /** Uint32: number of steps of each frontier state of the chunk. */
-  stepCounts: ArrayBuffer;
+  stepCounts: SharedArrayBuffer;
   rules: [string, number][];
   covers: number[];
   /** The first event per property, in the chunk's sequential order. */
