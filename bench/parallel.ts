@@ -56,6 +56,7 @@ const median = (xs: number[]): number => {
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+const best = (xs: number[]): number => Math.min(...xs);
 const fmt = (x: number, digits = 2): string => x.toFixed(digits);
 const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 
@@ -196,6 +197,21 @@ async function main(argv: string[]): Promise<void> {
           `${fmt(s / wall[1]!)}x for 1 worker, ${fmt(s / wall[2]!)}x for 2 workers, ${fmt(s / wall[0]!)}x for bfs() (above 1: we are faster)`,
       );
     }
+    // Issue 4's ratios, from the medians and from the best run of each
+    // (on a shared machine, load only ever adds time: the best run is the
+    // least disturbed one).
+    const ratios = (stat: (xs: number[]) => number): string => {
+      const ourWall = (w: number): number => stat(ours[w]!.map((x) => x.wall));
+      const ourSearch = (w: number): number => stat(ours[w]!.map((x) => x.result!.seconds));
+      const parts = [`speed-up ${fmt(ourSearch(1) / ourSearch(2))}x`];
+      const full = spinRuns['SPIN full state'];
+      const two = spinRuns['SPIN NCORE=2'];
+      if (full) parts.push(`1 worker vs SPIN full ${fmt(stat(full) / ourWall(1))}x`);
+      if (two) parts.push(`2 workers vs SPIN NCORE=2 ${fmt(stat(two) / ourWall(2))}x`);
+      return parts.join(', ');
+    };
+    console.log(`  ratios from medians: ${ratios(median)}`);
+    console.log(`  ratios from best runs: ${ratios(best)}`);
   }
   console.log(`(medians of ${runs} interleaved runs each)`);
   if (!ok) process.exit(1);
