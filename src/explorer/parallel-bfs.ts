@@ -58,9 +58,18 @@ export interface ParallelResult<S, St extends Step> extends Omit<SearchResult<S,
   workers: number;
   /** Levels redone because they outgrew the table (each time it doubled). */
   redoneLevels: number;
+  /**
+   * Entries the workers returned, over the levels that were not redone: one
+   * per state found, plus those generated in the same level by several
+   * threads (worker.ts); with one worker, exactly one per state found.
+   */
+  entries: number;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
+
+/** Searches started by this thread, to number them (ExpandTask.run). */
+let runs = 0;
 export const defaultMaxMemory = (): number => Math.floor(totalmem() * 0.7);
 
 /** Parses "123", "512M", "2G", "1.5g" (powers of 1024) into bytes; null when malformed. */
@@ -183,7 +192,12 @@ export async function parallelBfs<S, St extends Step>(
   let stopReason: ParallelStopReason = 'exhausted';
   let failure: string | null = null;
   let redoneLevels = 0;
-  let passes = 0; // passes over a level so far (a redone level counts twice)
+  let entries = 0;
+  let nextSeq = 1; // the sequence number of the next pass's first chunk
+  // Where each worker is (worker.ts): word 0 hands out indices; room for
+  // the pool's threads and as many again.
+  const progress = new SharedArrayBuffer(4 * (2 * workers + 1));
+  const run = ++runs;
 
   const record = (p: PropertyRef, kind: ViolationKind, message: string, ordinal: number, step: number): void => {
     if (!found.has(p.id)) found.set(p.id, { property: p, kind, message, ordinal, step });
@@ -285,7 +299,7 @@ export async function parallelBfs<S, St extends Step>(
         }
       }
       table.newLevel();
-      passes++;
+      const passStart = nextSeq;
 
       // Snapshot, to undo the level if the table fills up.
       const saved = {
@@ -293,6 +307,7 @@ export async function parallelBfs<S, St extends Step>(
         coverDepth: coverDepth.slice(),
         rules: new Map(rules),
         transitions,
+        entries,
         links: links.size,
       };
 
@@ -301,6 +316,7 @@ export async function parallelBfs<S, St extends Step>(
       // two interleaved pairs; B the same within noise).
       const chunkSize = options.chunkStates ?? Math.max(16, Math.min(8192, Math.ceil(levelSize / (workers * 8))));
       const chunks = chunksOf(segments, chunkSize);
+      nextSeq += chunks.length;
       const skip = [...found.keys()];
       const coversLeft = coverDepth.flatMap((d, i) => (d === null ? [i] : []));
       const window = workers * 4;
@@ -309,8 +325,10 @@ export async function parallelBfs<S, St extends Step>(
       const launch = (c: number): void => {
         const task: ExpandTask = {
           kind: 'expand',
-          pass: passes,
-          chunk: c,
+          seq: passStart + c,
+          passStart,
+          progress,
+          run,
           spec,
           table: handle,
           slices: chunks[c]!,
@@ -348,6 +366,7 @@ export async function parallelBfs<S, St extends Step>(
         const meta = new Uint32Array(r.meta);
         const data = new Uint8Array(r.data);
         claimed += r.wins;
+        entries += r.entries;
 
         // Give each entry's state to it unless an earlier entry has it; stop
         // at a max-states cut.
@@ -488,6 +507,7 @@ export async function parallelBfs<S, St extends Step>(
         coverDepth = saved.coverDepth;
         rules = saved.rules;
         transitions = saved.transitions;
+        entries = saved.entries;
         links.truncate(saved.links);
         const cap = grownCapacity(table.capacity, links.size + 2 * claimed, maxTableBytes);
         if (cap <= table.capacity) {
@@ -534,6 +554,7 @@ export async function parallelBfs<S, St extends Step>(
     failure,
     workers,
     redoneLevels,
+    entries,
     ...searchFigures(links.size, transitions, seconds, table.bytes, links.bytes),
     violations,
     covers: coverResults(model.covers, coverDepth),

@@ -52,10 +52,18 @@ export const enum Claim {
 }
 
 export interface SharedTableHandle {
+  /**
+   * Tells tables apart across messages: a SharedArrayBuffer arrives in a
+   * worker as a new object with every message, so identity cannot.
+   */
+  id: number;
   slots: SharedArrayBuffer;
   fresh: SharedArrayBuffer;
   header: SharedArrayBuffer;
 }
+
+/** Ids of the tables this thread creates (the coordinator's, in a search). */
+let lastId = 0;
 
 const hashOf = (hi: number, lo: number): number => (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;
 const TWO_M32 = 1 / 4294967296;
@@ -66,12 +74,14 @@ export class SharedTable {
   readonly fresh: Int32Array;
   readonly header: Int32Array;
   readonly capacity: number;
+  readonly id: number;
   /** Slot of the last Claim.Mine or Claim.Fresh (valid right after claim()). */
   lastSlot = 0;
   private readonly scratch = new BigUint64Array(1);
   private readonly scratch32 = new Uint32Array(this.scratch.buffer);
 
   constructor(handle: SharedTableHandle) {
+    this.id = handle.id;
     this.slots = new Uint32Array(handle.slots);
     this.wide = new BigUint64Array(handle.slots);
     this.fresh = new Int32Array(handle.fresh);
@@ -82,6 +92,7 @@ export class SharedTable {
   static create(capacity: number): SharedTable {
     const n = Math.max(MIN_SLOTS, Math.ceil(capacity));
     return new SharedTable({
+      id: ++lastId,
       slots: new SharedArrayBuffer(n * SLOT_BYTES),
       fresh: new SharedArrayBuffer(Math.ceil(n / 32) * 4),
       header: new SharedArrayBuffer(HEADER_WORDS * 4),
@@ -89,7 +100,7 @@ export class SharedTable {
   }
 
   get handle(): SharedTableHandle {
-    return { slots: this.slots.buffer as SharedArrayBuffer, fresh: this.fresh.buffer as SharedArrayBuffer, header: this.header.buffer as SharedArrayBuffer };
+    return { id: this.id, slots: this.slots.buffer as SharedArrayBuffer, fresh: this.fresh.buffer as SharedArrayBuffer, header: this.header.buffer as SharedArrayBuffer };
   }
 
   /** Bytes of the slots and the fresh bitmap. */

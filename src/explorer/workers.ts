@@ -34,10 +34,18 @@ export interface FrontierSlice {
 
 export interface ExpandTask {
   kind: 'expand';
-  /** Which pass over a level this is (a level redone after growing the table is a new pass). */
-  pass: number;
-  /** The chunk's index in the level. */
-  chunk: number;
+  /**
+   * The chunk's sequence number: chunks are numbered 1, 2, ... in order over
+   * the whole run (a level redone after growing the table is a new pass,
+   * with new numbers).
+   */
+  seq: number;
+  /** The sequence number of the first chunk of this pass over the level. */
+  passStart: number;
+  /** Int32: word 0 hands out thread indices, word k is thread k's current seq (worker.ts). */
+  progress: SharedArrayBuffer;
+  /** Tells searches apart (a SharedArrayBuffer is a new object in every message). */
+  run: number;
   spec: ModelSpec;
   table: SharedTableHandle;
   slices: FrontierSlice[];

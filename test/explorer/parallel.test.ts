@@ -101,6 +101,18 @@ test('a max-states bound stops at exactly the same state, transition and rule co
   }
 });
 
+test('with one worker every entry is a state found; with more, duplicates across threads only', async () => {
+  // A thread remembers, for the whole level, the states it claimed or gave
+  // an entry for (worker.ts), so one worker returns no duplicate at all: its
+  // entries are exactly the states found after the initial one.
+  const t = testTarget('mailbox:2,2');
+  const one = await parallelBfs(t.model, t.spec, { workers: 1, chunkStates: 7, allViolations: true });
+  assert.equal(one.entries, one.states - 1);
+  const two = await parallelBfs(t.model, t.spec, { workers: 2, chunkStates: 7, allViolations: true });
+  assert.equal(two.states, one.states);
+  assert.ok(two.entries >= two.states - 1);
+});
+
 test('max-depth gives the same result', async () => {
   await same(testTarget('mailbox:2,2'), { allViolations: true, maxDepth: 9 }, [{ workers: 2 }]);
 });
