@@ -5,8 +5,9 @@
 // for each successor new in this level (claimed now by this thread, or
 // earlier in the level by any thread) that this thread has no entry for yet
 // in this level, checks the invariants and covers and copies the encoded
-// bytes out as an entry. The chunk is processed exactly as the sequential search would
-// process it, so its entries and events come in sequential order.
+// bytes out as an entry. The chunk is processed exactly as the sequential
+// search would process it, so its entries and events come in sequential
+// order.
 
 import { fingerprint64 } from './fingerprint.js';
 import { DEADLOCK, type Model, type Step } from './model.js';
@@ -111,9 +112,12 @@ async function expand(task: ExpandTask): Promise<unknown> {
   } else if (task.passStart !== minePass || task.seq <= mineSeq) {
     mine.fill(0);
   }
-  progressRule = task.passStart !== minePass || (progressRule && task.seq > mineSeq);
+  const newPass = task.passStart !== minePass;
+  progressRule = newPass || (progressRule && task.seq > mineSeq);
   minePass = task.passStart;
-  mineSeq = task.seq;
+  // The highest chunk of the pass this thread has expanded: what it
+  // publishes, so that it never seems behind a chunk it claimed in.
+  mineSeq = newPass ? task.seq : Math.max(mineSeq, task.seq);
   if (progressRun !== task.run) {
     progress = new Int32Array(task.progress);
     progressRun = task.run;
@@ -123,7 +127,7 @@ async function expand(task: ExpandTask): Promise<unknown> {
   const self = progressIndex;
   // A thread beyond the array's room (one replaced after a crash) never uses the rule.
   const useProgress = progressRule && self < p.length;
-  if (self < p.length) Atomics.store(p, self, task.seq);
+  if (self < p.length) Atomics.store(p, self, mineSeq);
   const t = table;
   const own = mine;
   const skip = new Set(task.skip);
