@@ -5,17 +5,18 @@
 //
 // Each level's frontier is cut into chunks, in order. Workers expand chunks
 // and claim successors in the shared table (shared-visited.ts). A chunk
-// returns one entry per successor that is new in this level (whichever
-// thread claimed it in the table), with its bytes, unless the same thread
-// gave it an entry earlier in the level (in this chunk or an earlier one,
-// which comes first anyway; worker.ts). The coordinator merges chunk results
-// strictly in chunk order and gives each state to its first entry: once
-// chunks 0..c-1 are merged, the first entry of chunk c for a state not given
-// yet is the state's first occurrence in sequential order, exactly its
-// discoverer in bfs(). Ordinals (parent links) are given in merge order, so
-// they equal the sequential ones, and so do the traces. Per property, a chunk
-// reports its first event in sequential order; the merge keeps the first one
-// overall.
+// returns one entry per successor that is new in this level (whichever thread
+// claimed it in the table), with its bytes, unless the thread knows that a
+// chunk before (or earlier in this one) has an entry for it: one it gave
+// itself earlier in the level, or one claimed by another thread while every
+// other thread was at an earlier chunk (worker.ts). The coordinator merges
+// chunk results strictly in chunk order and gives each state to its first
+// entry: once chunks 0..c-1 are merged, the first entry of chunk c for a
+// state not given yet is the state's first occurrence in sequential order,
+// exactly its discoverer in bfs(). Ordinals (parent links) are given in merge
+// order, so they equal the sequential ones, and so do the traces. Per
+// property, a chunk reports its first event in sequential order; the merge
+// keeps the first one overall.
 //
 // States cross threads only as bytes: a worker returns its chunk's entries
 // in a SharedArrayBuffer, which becomes part of the next level's frontier as
