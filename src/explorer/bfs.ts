@@ -147,9 +147,13 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
   const priorSeconds = snap?.seconds ?? 0;
   const canonical = options.symmetry === true ? model.canonicalEncoding?.bind(model) : undefined;
   const encode = canonical ?? ((s: S) => model.encode(s));
+  // Symmetry needs the state object (to rename it): no in-place successors then.
+  const inPlace = canonical === undefined ? model.inPlace : undefined;
   const invariants = model.invariants;
   const tprops = model.transitionProperties;
   const covers = model.covers;
+  /** A new state is looked at by some invariant or cover. */
+  const visits = invariants.length > 0 || covers.length > 0;
   const independence = options.por === true ? model.independence : undefined;
   const por: PorFigures = { reduced: snap?.por?.reduced ?? 0, proviso: snap?.por?.proviso ?? 0 };
   const targets = options.targets;
@@ -299,19 +303,37 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
             }
           }
           const step = steps[i]!;
-          const after = model.apply(state, step);
+          // The successor's bytes: written in place at the end of the next
+          // frontier (kept there by commit only if new), or applied as an
+          // object and encoded. The object is decoded from the bytes only
+          // when a property needs it.
+          let after: S | undefined;
+          let bytes: Uint8Array;
+          let at = 0;
+          let length: number;
+          if (inPlace !== undefined) {
+            bytes = next.room(inPlace.maxLength);
+            at = next.end;
+            length = inPlace.into(state, step, bytes, at);
+          } else {
+            after = model.apply(state, step);
+            bytes = encode(after);
+            length = bytes.length;
+          }
           transitions++;
           if (collectRules) {
             const rule = step.rule ?? step.label;
             rules.set(rule, (rules.get(rule) ?? 0) + 1);
           }
-          for (const tp of tprops) {
-            if (found.has(tp.id)) continue;
-            const msg = tp.check(state, step, after);
-            if (msg !== null) record(tp, 'transition', msg, ordinal, i);
+          if (tprops.length > 0) {
+            after ??= model.decode(bytes.subarray(at, at + length));
+            for (const tp of tprops) {
+              if (found.has(tp.id)) continue;
+              const msg = tp.check(state, step, after);
+              if (msg !== null) record(tp, 'transition', msg, ordinal, i);
+            }
           }
-          const bytes = encode(after);
-          fingerprint64(bytes, bytes.length, fp);
+          fingerprint64(bytes, length, fp, at);
           const ins = visited.insert(fp[0]!, fp[1]!);
           if (ins === Insert.Seen) {
             if (ample !== null && pass === 0 && !inNextLevel(fp[0]!, fp[1]!)) closesCycle = true;
@@ -323,8 +345,9 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
           }
           levelSeen?.insert(fp[0]!, fp[1]!);
           const ord = links.add(ordinal, i);
-          visit(after, ord, depth + 1);
-          next.push(bytes, ord);
+          if (visits) visit(after ?? model.decode(bytes.subarray(at, at + length)), ord, depth + 1);
+          if (inPlace !== undefined) next.commit(length, ord);
+          else next.push(bytes, ord);
           if (links.size >= maxStates) {
             stopReason = 'max-states';
             break search;

@@ -20,15 +20,15 @@ function fmix32(h: number): number {
 }
 
 /**
- * Writes the 64-bit fingerprint of bytes[0..length) into out[0] (high word)
- * and out[1] (low word). The pair (0, 0) is never produced, so a zeroed table
- * slot can mean "empty".
+ * Writes the 64-bit fingerprint of bytes[from..from + length) into out[0]
+ * (high word) and out[1] (low word). The pair (0, 0) is never produced, so a
+ * zeroed table slot can mean "empty".
  */
-export function fingerprint64(bytes: Uint8Array, length: number, out: Uint32Array): void {
+export function fingerprint64(bytes: Uint8Array, length: number, out: Uint32Array, from = 0): void {
   let h1 = 0x9747b28c;
   let h2 = 0x2f9c4b3a;
   const words = length >>> 2;
-  let p = 0;
+  let p = from;
   for (let w = 0; w < words; w++, p += 4) {
     const k = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
     let k1 = Math.imul(k, C1);

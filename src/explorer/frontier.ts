@@ -18,13 +18,34 @@ export class Frontier {
   }
 
   push(bytes: Uint8Array, ordinal: number): void {
-    if (this.used + bytes.length > this.data.length) {
+    this.room(bytes.length).set(bytes, this.used);
+    this.commit(bytes.length, ordinal);
+  }
+
+  /**
+   * Makes room for up to `max` bytes after the last state and returns the
+   * buffer to write them into, at `end` (a successor built in place, see
+   * Model.inPlace); commit then appends them as a state. Writing there
+   * changes no state already pushed.
+   */
+  room(max: number): Uint8Array {
+    if (this.used + max > this.data.length) {
       let size = this.data.length * 2;
-      while (size < this.used + bytes.length) size *= 2;
+      while (size < this.used + max) size *= 2;
       const d = new Uint8Array(size);
       d.set(this.data.subarray(0, this.used));
       this.data = d;
     }
+    return this.data;
+  }
+
+  /** Where room()'s bytes go. */
+  get end(): number {
+    return this.used;
+  }
+
+  /** Appends the `length` bytes written at `end` (after room()) as the next state. */
+  commit(length: number, ordinal: number): void {
     if (this.n + 1 >= this.offsets.length) {
       const o = new Uint32Array(this.offsets.length * 2);
       o.set(this.offsets);
@@ -33,10 +54,9 @@ export class Frontier {
       r.set(this.ordinals);
       this.ordinals = r;
     }
-    this.data.set(bytes, this.used);
     this.ordinals[this.n] = ordinal;
     this.offsets[this.n] = this.used;
-    this.used += bytes.length;
+    this.used += length;
     this.n++;
     this.offsets[this.n] = this.used;
   }

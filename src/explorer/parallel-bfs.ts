@@ -30,7 +30,7 @@ import { fingerprint64 } from './fingerprint.js';
 import type { Model, Step } from './model.js';
 import { ParentLinks } from './parents.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
-import { Claim, SharedTable, SLOT_BYTES } from './shared-visited.js';
+import { Claim, MAX_SLOTS, SharedTable, SLOT_BYTES } from './shared-visited.js';
 import { rebuildViolation, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
 import { META_WORDS, type CopyTask, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
 
@@ -154,7 +154,7 @@ const BRANCHING_MARGIN = 1.25;
 /** Slots for a table grown from `cap` to hold `want` states below MAX_LOAD, within `maxBytes`. */
 function grownCapacity(cap: number, want: number, maxBytes: number): number {
   let n = Math.max(Math.ceil(cap * GROWTH), Math.ceil(want / MAX_LOAD));
-  n = Math.min(n, Math.floor(maxBytes / TABLE_SLOT_BYTES));
+  n = Math.min(n, Math.floor(maxBytes / TABLE_SLOT_BYTES), MAX_SLOTS);
   return n;
 }
 
@@ -178,7 +178,7 @@ export async function parallelBfs<S, St extends Step>(
   let lastProgress = start;
   let lastMemoryCheck = -Infinity;
 
-  let table = SharedTable.create(Math.max(1024, options.initialTableSlots ?? 1 << 12));
+  let table = SharedTable.create(Math.min(MAX_SLOTS, Math.max(1024, options.initialTableSlots ?? 1 << 12)));
   table.limit = Math.floor(table.capacity * LIMIT_LOAD);
   // This thread's bitmap over the table's slots: the states given to an entry
   // already. A slot is fresh in one level only, so it is never cleared; it is

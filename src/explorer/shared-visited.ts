@@ -1,19 +1,19 @@
 // The visited set shared by the main thread and every worker: an
-// open-addressing table of 64-bit fingerprints in a SharedArrayBuffer, linear
-// probing, 8 bytes per slot ([hi, lo] as two 32-bit words), plus one bit per
-// slot ("fresh": claimed during the current BFS level) in a separate bitmap.
+// open-addressing table of 64-bit fingerprints, linear probing, 8 bytes per
+// slot, plus one bit per slot ("fresh": claimed during the current BFS level)
+// in a bitmap after the slots. Both live in one shared WebAssembly.Memory,
+// because the probe loop is WebAssembly (claim.wat): its atomics compile to
+// plain instructions, where Node 20 calls a builtin for every Atomics.* of
+// JavaScript; on replayed lookups it took half the time of the same loop in
+// JavaScript.
 //
-// A thread claims an empty slot with one 64-bit Atomics.compareExchange on a
-// BigUint64Array view (0 -> fingerprint; (0, 0) is never a fingerprint, see
-// fingerprint64), so a slot is never seen half-written by an atomic read.
-// Probes use plain 32-bit reads; a read that finds exactly one word zero may
-// be torn (the other word not visible yet) and is redone atomically.
-//
-// Before the compareExchange the claiming thread sets the slot's fresh bit
-// (Atomics.or): any thread that then finds the fingerprint (and reads the
-// slot again atomically, see claim) also finds the bit, and so tells a state
-// new in this level (Claim.Fresh: claimed in this level by another claim; the
-// coordinator decides who discovered it first)
+// A thread claims an empty slot with one 64-bit compareExchange (0 ->
+// fingerprint; (0, 0) is never a fingerprint, see fingerprint64). Before it
+// the claiming thread sets the slot's fresh bit (an atomic or): any thread
+// that then finds the fingerprint (every probe reads a slot with an atomic
+// 8-byte load, which synchronizes with that compareExchange) also finds the
+// bit, and so tells a state new in this level (Claim.Fresh: claimed in this
+// level by another claim; the coordinator decides who discovered it first)
 // from one visited in an earlier level (Claim.Seen). If the compareExchange
 // fails, another thread filled the slot in this level, so the bit is right
 // anyway. The table itself holds no owner: which chunk discovered a state is
@@ -23,13 +23,17 @@
 // Slot counts need not be powers of two (the table grows by 1.5x or to a
 // size computed from an estimate, so it stays between about 50% and 90% full
 // and costs at most 16 bytes per state when it grows at 75%): a 32-bit hash is
-// mapped to a slot by multiply-and-shift.
+// mapped to a slot by multiply-and-shift. A WebAssembly memory holds at most
+// 4 GiB: MAX_SLOTS slots (about 528 M); a search that needs more stops as
+// with a full table, never silently.
 //
 // Growth happens between levels (or to redo a level that would pass the
 // load limit), on one thread or, for a large table, by the workers each
 // copying a share (copyInto): no resize ever races with a claim. Inserts count
 // themselves in a shared counter and refuse to go past `limit`, so the table
 // can never fill up and no state is ever dropped silently.
+
+import { CLAIM_WASM } from './claim-wasm.js';
 
 /** Header words (an Int32Array over its own small SharedArrayBuffer). */
 const H_COUNT = 0;
@@ -39,6 +43,16 @@ const HEADER_WORDS = 4;
 export const SLOT_BYTES = 8;
 const RESERVE = 64;
 const MIN_SLOTS = 1024;
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+/** The most slots a table can have: slots and bitmap in 4 GiB. */
+export const MAX_SLOTS = Math.floor((MAX_PAGES * PAGE) / (SLOT_BYTES + 1 / 8)) & ~31;
+/** claim.wat's answer for "not there, and no slot reserved". */
+const NEEDS_SLOT = 3;
+
+/** Compiled once per thread; one instance per table. */
+const claimModule = new WebAssembly.Module(CLAIM_WASM as Uint8Array<ArrayBuffer>);
+type ClaimFn = (hi: number, lo: number, capacity: number, fresh: number, mayInsert: number) => number;
 
 export const enum Claim {
   /** Visited in an earlier level. */
@@ -53,12 +67,13 @@ export const enum Claim {
 
 export interface SharedTableHandle {
   /**
-   * Tells tables apart across messages: a SharedArrayBuffer arrives in a
+   * Tells tables apart across messages: a shared memory arrives in a
    * worker as a new object with every message, so identity cannot.
    */
   id: number;
-  slots: SharedArrayBuffer;
-  fresh: SharedArrayBuffer;
+  capacity: number;
+  /** The slots, then the fresh bitmap. */
+  memory: WebAssembly.Memory;
   header: SharedArrayBuffer;
 }
 
@@ -70,42 +85,50 @@ const TWO_M32 = 1 / 4294967296;
 
 export class SharedTable {
   readonly slots: Uint32Array;
-  readonly wide: BigUint64Array;
   readonly fresh: Int32Array;
   readonly header: Int32Array;
   readonly capacity: number;
   readonly id: number;
   /** Slot of the last Claim.Mine or Claim.Fresh (valid right after claim()). */
   lastSlot = 0;
-  private readonly scratch = new BigUint64Array(1);
-  private readonly scratch32 = new Uint32Array(this.scratch.buffer);
+  private readonly memory: WebAssembly.Memory;
+  /** Byte offset of the fresh bitmap in the memory. */
+  private readonly freshAt: number;
+  private readonly probe: ClaimFn;
 
   constructor(handle: SharedTableHandle) {
     this.id = handle.id;
-    this.slots = new Uint32Array(handle.slots);
-    this.wide = new BigUint64Array(handle.slots);
-    this.fresh = new Int32Array(handle.fresh);
+    this.capacity = handle.capacity;
+    this.memory = handle.memory;
+    this.freshAt = handle.capacity * SLOT_BYTES;
+    const buffer = handle.memory.buffer;
+    this.slots = new Uint32Array(buffer, 0, handle.capacity * 2);
+    this.fresh = new Int32Array(buffer, this.freshAt, Math.ceil(handle.capacity / 32));
     this.header = new Int32Array(handle.header);
-    this.capacity = this.slots.length / 2;
+    const instance = new WebAssembly.Instance(claimModule, { env: { memory: handle.memory } });
+    this.probe = instance.exports['claim'] as ClaimFn;
   }
 
+  /** A table of `capacity` slots (at least MIN_SLOTS, at most MAX_SLOTS). */
   static create(capacity: number): SharedTable {
     const n = Math.max(MIN_SLOTS, Math.ceil(capacity));
+    if (n > MAX_SLOTS) throw new RangeError(`a shared table holds at most ${MAX_SLOTS} slots (asked for ${n})`);
+    const pages = Math.ceil((n * SLOT_BYTES + Math.ceil(n / 32) * 4) / PAGE);
     return new SharedTable({
       id: ++lastId,
-      slots: new SharedArrayBuffer(n * SLOT_BYTES),
-      fresh: new SharedArrayBuffer(Math.ceil(n / 32) * 4),
+      capacity: n,
+      memory: new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }),
       header: new SharedArrayBuffer(HEADER_WORDS * 4),
     });
   }
 
   get handle(): SharedTableHandle {
-    return { id: this.id, slots: this.slots.buffer as SharedArrayBuffer, fresh: this.fresh.buffer as SharedArrayBuffer, header: this.header.buffer as SharedArrayBuffer };
+    return { id: this.id, capacity: this.capacity, memory: this.memory, header: this.header.buffer as SharedArrayBuffer };
   }
 
   /** Bytes of the slots and the fresh bitmap. */
   get bytes(): number {
-    return this.slots.byteLength + this.fresh.byteLength;
+    return this.memory.buffer.byteLength;
   }
 
   get count(): number {
@@ -138,60 +161,19 @@ export class SharedTable {
     return (Atomics.load(this.fresh, slot >>> 5) & (1 << (slot & 31))) !== 0;
   }
 
-  /** Looks up (hi, lo) and claims a slot for it if it is not there. */
+  /** Looks up (hi, lo) and claims a slot for it if it is not there (claim.wat). */
   claim(hi: number, lo: number): Claim {
-    const slots = this.slots;
-    const cap = this.capacity;
-    let i = Math.floor(hashOf(hi, lo) * cap * TWO_M32);
-    for (;;) {
-      const j = i << 1;
-      // Plain reads: Atomics.load on every probe is much slower. A torn read
-      // can only show one word zero (a slot is written once, from empty).
-      let h = slots[j]!;
-      let l = slots[j + 1]!;
-      if (h === 0 || l === 0) {
-        if (h !== 0 || l !== 0) {
-          this.scratch[0] = Atomics.load(this.wide, i);
-          h = this.scratch32[0]!;
-          l = this.scratch32[1]!;
-        }
-        if (h === 0 && l === 0) {
-          if (this.reserved === 0 && !this.reserve()) return Claim.Full;
-          Atomics.or(this.fresh, i >>> 5, 1 << (i & 31));
-          this.scratch32[0] = hi;
-          this.scratch32[1] = lo;
-          this.scratch[0] = Atomics.compareExchange(this.wide, i, 0n, this.scratch[0]!);
-          // scratch now holds what the slot held: 0 means this thread wrote it.
-          h = this.scratch32[0]!;
-          l = this.scratch32[1]!;
-          if (h === 0 && l === 0) {
-            this.reserved--;
-            this.lastSlot = i;
-            return Claim.Mine;
-          }
-          // Another thread filled the slot first: look at what it wrote.
-        }
-      }
-      if (h === hi && l === lo) {
-        this.lastSlot = i;
-        // Fresh or seen: the claimer set the fresh bit (Atomics.or) before
-        // its compareExchange published the fingerprint. The probe read the
-        // fingerprint with plain reads, which a weakly ordered CPU (ARM) may
-        // perform after a later load; so the slot is read again atomically
-        // (an acquire: it sees the fingerprint again, and every load after
-        // it sees what the claimer wrote before publishing it), then the
-        // bit. (This was an atomic read of the bit after the plain reads,
-        // which orders nothing on ARM. Either way it is one Atomics call per
-        // hit, which Node 20 does not inline: ~16 ns against ~3 ns for a
-        // plain read in a microbenchmark. The ECMAScript model only promises
-        // synchronization between atomics on the same bytes, and this reads
-        // 4 of the 8 bytes the compareExchange wrote: the argument is the
-        // CPU's, x86-64 and ARMv8 alike.)
-        Atomics.load(slots, j);
-        return (this.fresh[i >>> 5]! & (1 << (i & 31))) !== 0 ? Claim.Fresh : Claim.Seen;
-      }
-      i = i + 1 === cap ? 0 : i + 1;
+    let r = this.probe(hi, lo, this.capacity, this.freshAt, this.reserved);
+    if ((r & 3) === NEEDS_SLOT) {
+      // Not there and no slot reserved: reserve some, then probe again (the
+      // state may have been claimed meanwhile).
+      if (!this.reserve()) return Claim.Full;
+      r = this.probe(hi, lo, this.capacity, this.freshAt, this.reserved);
     }
+    const kind = (r & 3) as Claim;
+    this.lastSlot = r >>> 2;
+    if (kind === Claim.Mine) this.reserved--;
+    return kind;
   }
 
   /**

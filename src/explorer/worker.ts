@@ -141,6 +141,8 @@ async function expand(task: ExpandTask): Promise<unknown> {
   const collectRules = task.collectRules;
   const rules = new Map<string, number>();
   const canonical = task.symmetry && model.canonicalEncoding ? model.canonicalEncoding.bind(model) : null;
+  // Symmetry needs the state object (to rename it): no in-place successors then.
+  const inPlace = canonical === null ? model.inPlace : undefined;
   const fp = new Uint32Array(2);
 
   let total = 0;
@@ -169,12 +171,29 @@ async function expand(task: ExpandTask): Promise<unknown> {
         }
         for (let i = 0; i < steps.length; i++) {
           const step = steps[i]!;
-          const after = model.apply(state, step);
+          // The successor's bytes: written in place at the end of this
+          // task's entries (kept there only if it becomes an entry), or
+          // applied as an object and encoded; see bfs.ts.
+          let after: unknown;
+          let enc: Uint8Array;
+          let at = 0;
+          let length: number;
+          if (inPlace !== undefined) {
+            if (used + inPlace.maxLength > data.length) data = growBytes(data, used, used + inPlace.maxLength);
+            enc = data;
+            at = used;
+            length = inPlace.into(state, step, data, used);
+          } else {
+            after = model.apply(state, step);
+            enc = canonical !== null ? canonical(after) : model.encode(after);
+            length = enc.length;
+          }
           transitions++;
           if (collectRules) {
             const rule = step.rule ?? step.label;
             rules.set(rule, (rules.get(rule) ?? 0) + 1);
           }
+          if (tprops.length > 0 && inPlace !== undefined) after = model.decode(enc.subarray(at, at + length));
           for (let p = 0; p < tprops.length; p++) {
             const tp = tprops[p]!;
             const msg = tp.check(state, step, after);
@@ -183,8 +202,7 @@ async function expand(task: ExpandTask): Promise<unknown> {
               tprops.splice(p--, 1);
             }
           }
-          const enc = canonical !== null ? canonical(after) : model.encode(after);
-          fingerprint64(enc, enc.length, fp);
+          fingerprint64(enc, length, fp, at);
           const claim = t.claim(fp[0]!, fp[1]!);
           if (claim === Claim.Seen) continue;
           if (claim === Claim.Full) {
@@ -206,6 +224,7 @@ async function expand(task: ExpandTask): Promise<unknown> {
             wins++;
           }
           own[slot >>> 5]! |= bit;
+          if (inPlace !== undefined && (invariants.length > 0 || coverIdx.length > 0)) after ??= model.decode(enc.subarray(at, at + length));
           for (let p = 0; p < invariants.length; p++) {
             const inv = invariants[p]!;
             const msg = inv.check(after);
@@ -220,9 +239,11 @@ async function expand(task: ExpandTask): Promise<unknown> {
               coverIdx.splice(c--, 1);
             }
           }
-          if (used + enc.length > data.length) data = growBytes(data, used, used + enc.length);
-          data.set(enc, used);
-          used += enc.length;
+          if (inPlace === undefined) {
+            if (used + length > data.length) data = growBytes(data, used, used + length);
+            data.set(enc, used);
+          }
+          used += length;
           const m = entries * META_WORDS;
           if (m + META_WORDS > meta.length) meta = growWords(meta, m + META_WORDS);
           meta[m] = k;
