@@ -16,8 +16,8 @@
 // SPIN's pan is. Prints figures; exits 1 only on a count mismatch, never on time.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Model, Step } from '../src/explorer/model.js';
@@ -47,6 +47,8 @@ interface ChildResult {
   states: number;
   transitions: number;
   seconds: number;
+  /** CPU seconds of the whole child process, every thread (user + system). */
+  cpu: number;
   bytesPerState: number;
   linkBytesPerState: number;
 }
@@ -86,16 +88,32 @@ async function child(target: string, workers: number): Promise<void> {
     seconds: r.seconds,
     bytesPerState: r.bytesPerState,
     linkBytesPerState: r.parentLinkBytes / Math.max(1, r.states),
+    cpu: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   };
   console.log(JSON.stringify(out));
 }
 
-function timed(cmd: string, args: string[], cwd?: string): { stdout: string; seconds: number } {
+/**
+ * CPU seconds the whole machine spent busy so far, from /proc/stat (null
+ * where there is none): with a run's own CPU time, it tells how much of
+ * the machine other processes took during the run.
+ */
+function machineBusy(): number | null {
+  if (!existsSync('/proc/stat')) return null;
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0); // idle, iowait
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // without guest time, counted in user
+  return (total - idle) / 100; // USER_HZ
+}
+
+function timed(cmd: string, args: string[], cwd?: string): { stdout: string; seconds: number; busy: number | null } {
+  const b0 = machineBusy();
   const t0 = performance.now();
   const p = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t0) / 1000;
+  const b1 = machineBusy();
   if (p.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${p.status ?? p.signal}): ${p.stderr.slice(0, 500)}`);
-  return { stdout: p.stdout, seconds };
+  return { stdout: p.stdout, seconds, busy: b0 === null || b1 === null ? null : b1 - b0 };
 }
 
 function onPath(cmd: string): boolean {
@@ -104,6 +122,8 @@ function onPath(cmd: string): boolean {
 
 interface Run {
   wall: number;
+  /** CPU seconds the whole machine was busy during the run (null: unknown). */
+  busy: number | null;
   result?: ChildResult;
 }
 
@@ -134,6 +154,7 @@ async function main(argv: string[]): Promise<void> {
   if (spin && !haveSpin) console.log(`(SPIN comparison skipped: needs spin and gcc on PATH and ${pml})`);
   const self = fileURLToPath(import.meta.url);
   let ok = true;
+  console.log(`machine: ${availableParallelism()} cores, load average ${loadavg().map((x) => fmt(x)).join(' ')} (1, 5, 15 min) at the start`);
 
   for (const c of CONFIGS.filter((x) => names.includes(x.name))) {
     console.log(`config ${c.name} (${c.target}):`);
@@ -154,8 +175,8 @@ async function main(argv: string[]): Promise<void> {
     try {
       for (let r = 0; r < runs; r++) {
         for (const w of kinds) {
-          const { stdout, seconds } = timed(process.execPath, [w < 0 ? baseline! : self, '--child', `${c.target}@${Math.abs(w)}`]);
-          ours[w]!.push({ wall: seconds, result: JSON.parse(stdout) as ChildResult });
+          const { stdout, seconds, busy } = timed(process.execPath, [w < 0 ? baseline! : self, '--child', `${c.target}@${Math.abs(w)}`]);
+          ours[w]!.push({ wall: seconds, busy, result: JSON.parse(stdout) as ChildResult });
         }
         for (const [what, exe] of spinExes) {
           const { stdout, seconds } = timed(`./${exe}`, ['-m6000000', '-w24'], dir!);
@@ -186,6 +207,15 @@ async function main(argv: string[]): Promise<void> {
         `  ${label(w)}: ${int(res.states / search[w]!)} states/s (search ${fmt(search[w]!)} s, whole process ${fmt(wall[w]!)} s; ` +
           `runs ${ours[w]!.map((x) => fmt(x.wall)).join(', ')} s), table ${fmt(res.bytesPerState, 1)} bytes/state + parent links ${fmt(res.linkBytesPerState, 1)}`,
       );
+    }
+    // How many cores each run had: its own CPU time, and the rest of the
+    // machine's busy time, over its wall time. A 2-worker run that gets
+    // less than two cores cannot show a 2x speed-up.
+    for (const w of kinds) {
+      const runsOf = ours[w]!;
+      const own = median(runsOf.map((x) => x.result!.cpu / x.wall));
+      const others = runsOf.every((x) => x.busy !== null) ? median(runsOf.map((x) => Math.max(0, x.busy! - x.result!.cpu) / x.wall)) : null;
+      console.log(`  ${label(w)}: used ${fmt(own)} cores${others === null ? '' : `; other processes used ${fmt(others)} of the machine's cores meanwhile`} (medians)`);
     }
     console.log(`  speed-up at 2 workers: ${fmt(search[1]! / search[2]!)}x (search), ${fmt(wall[1]! / wall[2]!)}x (whole process)`);
     console.log(`  2 workers vs bfs(): ${fmt(search[0]! / search[2]!)}x (search), ${fmt(wall[0]! / wall[2]!)}x (whole process); 1 worker vs bfs(): ${fmt(search[0]! / search[1]!)}x (search)`);
