@@ -1,8 +1,8 @@
 ;; SharedTable.claim's probe loop (shared-visited.ts), in WebAssembly so that
 ;; its atomics compile to plain instructions: Node 20's V8 calls a builtin
 ;; for every Atomics.* of JavaScript (~16 ns against ~3 ns for a plain read).
-;; Replaying 14 M lookups in a 3.4 M-slot table, this took half the time of
-;; the JavaScript probe.
+;; For 14 M lookups of random keys in a 3.4 M-slot table, this took half
+;; the time of the JavaScript probe.
 ;;
 ;; The source of src/explorer/claim-wasm.ts: `npm run wasm` writes it, and a
 ;; test checks that it is this file compiled (test/explorer/claim-wasm.test.ts).
