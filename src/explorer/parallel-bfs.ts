@@ -30,6 +30,7 @@ import { fingerprint64 } from './fingerprint.js';
 import type { Model, Step } from './model.js';
 import { ParentLinks } from './parents.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
+import { giveEntries } from './merge.js';
 import { Claim, MAX_SLOTS, SharedTable, SLOT_BYTES } from './shared-visited.js';
 import { rebuildViolation, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
 import { META_WORDS, type CopyTask, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
@@ -370,60 +371,15 @@ export async function parallelBfs<S, St extends Step>(
         entries += r.entries;
 
         // Give each entry's state to it unless an earlier entry has it; stop
-        // at a max-states cut.
+        // at a max-states cut. The kept entries' bytes are packed in the
+        // worker's buffer, which becomes the segment as it is.
         const n = r.entries;
         const offsetsBuf = new SharedArrayBuffer((n + 1) * 4);
         const offsets = new Uint32Array(offsetsBuf);
         const ordOf = new Int32Array(n).fill(-1);
-        const g = given;
-        const keep = new Uint8Array(n);
-        let kept = 0;
-        let at = 0;
-        let from = 0;
-        let cut = -1;
-        for (let j = 0; j < n; j++) {
-          const m = j * META_WORDS;
-          const end = meta[m + 3]!;
-          const slot = meta[m + 2]!;
-          const bit = 1 << (slot & 31);
-          if ((g[slot >>> 5]! & bit) !== 0) {
-            from = end;
-            continue;
-          }
-          g[slot >>> 5]! |= bit;
-          keep[j] = 1;
-          offsets[kept++] = at;
-          at += end - from;
-          from = end;
-          ordOf[j] = links.add(chunkFirst + meta[m]!, meta[m + 1]!);
-          if (links.size >= maxStates) {
-            cut = j;
-            break;
-          }
-        }
-        offsets[kept] = at;
-        // Every entry kept (always with one worker): the worker's buffer is
-        // the segment as it is. Else copy the runs of kept entries.
-        let segData = r.data;
-        if (kept < n) {
-          segData = new SharedArrayBuffer(Math.max(1, at));
-          const dst = new Uint8Array(segData);
-          let w = 0;
-          const last = cut < 0 ? n : cut + 1;
-          for (let j = 0; j < last; ) {
-            if (keep[j] === 0) {
-              j++;
-              continue;
-            }
-            const start = j === 0 ? 0 : meta[(j - 1) * META_WORDS + 3]!;
-            while (j < last && keep[j] === 1) j++;
-            const end = meta[(j - 1) * META_WORDS + 3]!;
-            dst.set(data.subarray(start, end), w);
-            w += end - start;
-          }
-        }
-        const segment: Segment = { data: segData, offsets: offsetsBuf, n: kept };
-        const kdata = new Uint8Array(segData);
+        const { kept, cut } = giveEntries(meta, n, data, given, links, chunkFirst, maxStates, offsets, ordOf);
+        const segment: Segment = { data: r.data, offsets: offsetsBuf, n: kept };
+        const kdata = data;
 
         // Violations up to the cut (all of them when nothing was cut).
         const kc = cut < 0 ? Infinity : meta[cut * META_WORDS]!;
