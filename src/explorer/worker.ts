@@ -4,8 +4,9 @@
 // properties, claims each successor's fingerprint in the shared table and,
 // for each successor new in this level (claimed now by this thread, or
 // earlier in the level by any thread) that this thread has no entry for yet
-// in this level, checks the invariants and covers and copies the encoded
-// bytes out as an entry. The chunk is processed exactly as the sequential
+// in this level, checks the invariants and covers and keeps the encoded
+// bytes as an entry (a model with Model.inPlace writes them where they are
+// kept to begin with). The chunk is processed exactly as the sequential
 // search would process it, so its entries and events come in sequential
 // order.
 
