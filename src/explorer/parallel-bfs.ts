@@ -379,7 +379,6 @@ export async function parallelBfs<S, St extends Step>(
         const ordOf = new Int32Array(n).fill(-1);
         const { kept, cut } = giveEntries(meta, n, data, given, links, chunkFirst, maxStates, offsets, ordOf);
         const segment: Segment = { data: r.data, offsets: offsetsBuf, n: kept };
-        const kdata = data;
 
         // Violations up to the cut (all of them when nothing was cut).
         const kc = cut < 0 ? Infinity : meta[cut * META_WORDS]!;
@@ -420,7 +419,7 @@ export async function parallelBfs<S, St extends Step>(
             }
           }
           for (let x = 0; x < kept; x++) {
-            const st = model.decode(kdata.subarray(offsets[x]!, offsets[x + 1]!));
+            const st = model.decode(data.subarray(offsets[x]!, offsets[x + 1]!)); // packed by giveEntries
             for (let ci = 0; ci < model.covers.length; ci++) {
               if (coverDepth[ci] === null && model.covers[ci]!.reached(st)) coverDepth[ci] = depth + 1;
             }
