@@ -6,6 +6,7 @@ import { brokenLockModel } from './broken-lock.js';
 import { ceilingModel } from './ceiling.js';
 import { countersModel } from './counters.js';
 import { mailboxModel } from './mailbox.js';
+import { checkedMailboxModel } from './mailbox-checked.js';
 import { petersonModel } from './peterson.js';
 import { throwingModel } from './throwing.js';
 
@@ -68,6 +69,16 @@ export const testModels: Readonly<Record<string, Entry>> = {
       { name: 'G', min: 1, max: 10, default: 2 },
     ],
     make: ([n, g]) => mailboxModel(n!, g!),
+  },
+  'mailbox-checked': {
+    description: 'test only: the mailbox with an invariant, a transition property and a cover; P=1 builds successors in place, P=0 applies them',
+    params: [
+      { name: 'N', min: 2, max: 3, default: 2 },
+      { name: 'G', min: 1, max: 4, default: 2 },
+      { name: 'P', min: 0, max: 1, default: 1 },
+    ],
+    make: ([n, g, p]) => checkedMailboxModel(n!, g!, p === 1),
+    hidden: true,
   },
   'throw-at': {
     description: 'test only: 3 counters 0..9 whose steps() throws after N calls in one thread (a failing worker)',

@@ -41,10 +41,12 @@ export interface MailboxStep extends Step {
 const NONE = 0;
 const SHARED = 1;
 const PRIVATE = 2;
-const GUEST = 3;
+/** vmsa[i] when vCPU i runs a guest-provided VMSA (CONSUME). */
+export const GUEST = 3;
 const FREE = 0;
 const ALLOC_SHARED = 1;
-const ALLOC_PRIVATE = 2;
+/** page[g] once made private (MKPRIV). */
+export const ALLOC_PRIVATE = 2;
 
 const RULE_NAMES = ['ALLOC', 'MKPRIV', 'PICK', 'LOCK', 'WRITE', 'UNLOCK', 'LOCKSELF', 'CONSUME', 'UNLOCKSELF', 'TEARDOWN'];
 

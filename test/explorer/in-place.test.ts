@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { bfs } from '../../src/explorer/bfs.js';
 import { fingerprint64 } from '../../src/explorer/fingerprint.js';
 import type { Model } from '../../src/explorer/model.js';
+import { resolveModel } from '../../src/models/index.js';
 import { mailboxModel, type MailboxState, type MailboxStep } from '../../src/models/mailbox.js';
 
 test('fingerprint64 of bytes at an offset is the fingerprint of those bytes alone', () => {
@@ -67,5 +68,29 @@ test('mailbox: a search with in-place successors finds what one without them fin
     assert.equal(a.transitions, b.transitions);
     assert.equal(a.depth, b.depth);
     assert.deepEqual(a.violations, b.violations);
+  }
+});
+
+test('with properties to judge, a search with in-place successors reports what one without reports', () => {
+  // mailbox-checked: an invariant, a transition property and a cover, all
+  // judged on states decoded from the bytes built in place (P=1) or on the
+  // objects apply returns (P=0).
+  for (const [n, g] of [[2, 2], [3, 1]] as const) {
+    for (const allViolations of [true, false]) {
+      const a = bfs(resolveModel(`mailbox-checked:${n},${g},1`), { allViolations });
+      const b = bfs(resolveModel(`mailbox-checked:${n},${g},0`), { allViolations });
+      const essence = (r: typeof a): unknown => ({
+        states: r.states,
+        transitions: r.transitions,
+        depth: r.depth,
+        violations: r.violations.map((v) => ({ id: v.property.id, message: v.message, path: v.path })),
+        covers: r.covers,
+      });
+      assert.deepEqual(essence(a), essence(b), `N=${n}, G=${g}, allViolations ${allViolations}`);
+      if (allViolations) {
+        assert.deepEqual(a.violations.map((v) => v.property.id).sort(), ['TEARDOWN-GUEST', 'TWO-GUESTS'], 'both properties fail');
+        assert.ok(a.covers.every((c) => c.reached), 'the cover is reached');
+      }
+    }
   }
 });

@@ -66,7 +66,7 @@ const WORKERS: ParallelOptions[] = [
   { workers: 4, chunkStates: 3 },
 ];
 
-for (const spec of ['counters', 'counters:4,3', 'peterson', 'broken-lock', 'mailbox:2,2']) {
+for (const spec of ['counters', 'counters:4,3', 'peterson', 'broken-lock', 'mailbox:2,2', 'mailbox-checked:2,2,1', 'mailbox-checked:2,2,0']) {
   test(`parallel = bfs on ${spec} at 1, 2, 4 workers`, async () => {
     await same(testTarget(spec), { allViolations: true }, WORKERS);
     await same(testTarget(spec), { allViolations: false }, [{ workers: 2, chunkStates: 2 }]);
