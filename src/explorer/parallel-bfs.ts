@@ -31,7 +31,7 @@ import type { Model, Step } from './model.js';
 import { ParentLinks } from './parents.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
 import { giveEntries } from './merge.js';
-import { Claim, MAX_SLOTS, SharedTable, SLOT_BYTES } from './shared-visited.js';
+import { Claim, MAX_SLOTS, SharedTable, TABLE_SLOT_BYTES } from './shared-visited.js';
 import { rebuildViolation, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
 import { META_WORDS, type CopyTask, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
 
@@ -97,8 +97,6 @@ const LIMIT_LOAD = 0.9;
 const PARALLEL_COPY_SLOTS = 1 << 18;
 /** Resident memory is read at most this often (ms): a read cost up to ~1 ms while the workers ran. */
 const MEMORY_CHECK_MS = 500;
-/** Table bytes per slot, its fresh bit included. */
-const TABLE_SLOT_BYTES = SLOT_BYTES + 1 / 8;
 
 /** One compacted run of frontier states, ordinals first .. first + n - 1. */
 interface Segment {

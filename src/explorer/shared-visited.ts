@@ -45,8 +45,10 @@ const RESERVE = 64;
 const MIN_SLOTS = 1024;
 const PAGE = 65536;
 const MAX_PAGES = 65536;
+/** Table bytes per slot, its fresh bit included. */
+export const TABLE_SLOT_BYTES = SLOT_BYTES + 1 / 8;
 /** The most slots a table can have: slots and bitmap in 4 GiB. */
-export const MAX_SLOTS = Math.floor((MAX_PAGES * PAGE) / (SLOT_BYTES + 1 / 8)) & ~31;
+export const MAX_SLOTS = Math.floor((MAX_PAGES * PAGE) / TABLE_SLOT_BYTES) & ~31;
 /** claim.wat's answer for "not there, and no slot reserved". */
 const NEEDS_SLOT = 3;
 
@@ -80,8 +82,17 @@ export interface SharedTableHandle {
 /** Ids of the tables this thread creates (the coordinator's, in a search). */
 let lastId = 0;
 
-const hashOf = (hi: number, lo: number): number => (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;
 const TWO_M32 = 1 / 4294967296;
+
+/**
+ * The first slot probed for (hi, lo) in a table of `capacity` slots: a
+ * 32-bit hash scaled by multiply-and-shift, in doubles. claim.wat computes
+ * the same with the same IEEE operations; every other placement (rehash,
+ * copyInto) calls this.
+ */
+function homeSlot(hi: number, lo: number, capacity: number): number {
+  return Math.floor(((lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0) * capacity * TWO_M32);
+}
 
 export class SharedTable {
   readonly slots: Uint32Array;
@@ -149,7 +160,7 @@ export class SharedTable {
 
   /** The first slot probed for a fingerprint. */
   home(hi: number, lo: number): number {
-    return Math.floor(hashOf(hi, lo) * this.capacity * TWO_M32);
+    return homeSlot(hi, lo, this.capacity);
   }
 
   /** Starts a new level: no slot is fresh. Single-threaded. */
@@ -221,7 +232,7 @@ export class SharedTable {
       const lo = src[j + 1]!;
       if (hi === 0 && lo === 0) continue;
       if (dropFresh && (fresh[s >>> 5]! & (1 << (s & 31))) !== 0) continue;
-      let i = Math.floor(hashOf(hi, lo) * cap * TWO_M32);
+      let i = homeSlot(hi, lo, cap);
       while (dst[i << 1] !== 0 || dst[(i << 1) + 1] !== 0) i = i + 1 === cap ? 0 : i + 1;
       dst[i << 1] = hi;
       dst[(i << 1) + 1] = lo;
@@ -255,7 +266,7 @@ export class SharedTable {
       const lo = src[(s << 1) + 1]!;
       if (hi === 0 && lo === 0) continue;
       if (dropFresh && (fresh[s >>> 5]! & (1 << (s & 31))) !== 0) continue;
-      let i = Math.floor(hashOf(hi, lo) * cap * TWO_M32);
+      let i = homeSlot(hi, lo, cap);
       for (;;) {
         const bit = 1 << (i & 31);
         // A plain read first: a set bit is never wrong (bits only go on);

@@ -42,7 +42,7 @@ export interface ExpandTask {
   seq: number;
   /** The sequence number of the first chunk of this pass over the level. */
   passStart: number;
-  /** Int32: word 0 hands out thread indices, word k is thread k's current seq (worker.ts). */
+  /** Int32: word 0 hands out thread indices, word k is the highest seq thread k has expanded in this pass (worker.ts). */
   progress: SharedArrayBuffer;
   /** Tells searches apart (a SharedArrayBuffer is a new object in every message). */
   run: number;
