@@ -121,6 +121,12 @@ export interface Model<S, St extends Step = Step> {
   readonly inPlace?: InPlaceApply<S, St>;
   /** Canonical, compact bytes; equal states give equal bytes and vice versa. */
   encode(state: S): Uint8Array;
+  /**
+   * The bytes may be a view of the search's own buffers, which are reused
+   * once the state is expanded: a model whose states are views of the bytes
+   * (the mailbox's) must not keep them beyond the calls made while the
+   * state is expanded (steps, apply, the properties).
+   */
   decode(bytes: Uint8Array): S;
   /**
    * Optional symmetry reduction: the encoding of a canonical representative
