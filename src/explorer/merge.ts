@@ -45,6 +45,7 @@ export function giveEntries(
   let runAt = 0;
   let cut = -1;
   for (let j = 0; j < n; j++) {
+    if ((j & (READ_AHEAD - 1)) === 0) touch(meta, j, Math.min(n, j + READ_AHEAD), given);
     const m = j * META_WORDS;
     const end = meta[m + 3]!;
     const slot = meta[m + 2]!;
@@ -71,3 +72,24 @@ export function giveEntries(
   offsets[kept] = at;
   return { kept, bytes: at, cut };
 }
+
+/** Entries whose `given` words are read ahead together (see touch). */
+const READ_AHEAD = 16;
+
+/**
+ * Reads the `given` words of entries [from, to). The slots are random, and
+ * `given` (a bit per table slot) is far larger than the caches the workers
+ * leave this thread: read one by one inside the merge loop, each word
+ * stalled the loop on a cache miss (87% of giveEntries' time on mailbox C at
+ * 2 workers, perf). Read together in this short loop, whose reads do not
+ * depend on each other, the misses overlap; the merge loop then finds the
+ * words in the cache. What was read goes to `sink`, so that the compiler
+ * keeps the reads.
+ */
+function touch(meta: Uint32Array, from: number, to: number, given: Uint32Array): void {
+  let x = 0;
+  for (let j = from; j < to; j++) x |= given[meta[j * META_WORDS + 2]! >>> 5]!;
+  sink[0] = x;
+}
+
+const sink = new Uint32Array(1);
