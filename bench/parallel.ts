@@ -13,10 +13,12 @@
 // SPIN NCORE=2, then again), and the figures that matter are the ratios of
 // medians taken in this one run. Each of our runs is a fresh Node process
 // timed whole (start-up, worker start-up, JIT warm-up and GC included), as
-// SPIN's pan is. Prints figures; exits 1 only on a count mismatch, never on time.
+// SPIN's pan is. Also prints where the CPU went (read from /proc): the main
+// thread's (bfs() itself, or the coordinator) and the busiest worker's.
+// Prints figures; exits 1 only on a count mismatch, never on time.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +51,10 @@ interface ChildResult {
   seconds: number;
   /** CPU seconds of the whole child process, every thread (user + system). */
   cpu: number;
+  /** CPU seconds of the main thread alone (the coordinator, or bfs() itself); null where /proc has none. */
+  mainCpu: number | null;
+  /** CPU seconds of the busiest other thread (a worker, once the search is over and before the pool goes); null where /proc has none. */
+  otherCpu: number | null;
   bytesPerState: number;
   linkBytesPerState: number;
 }
@@ -81,6 +87,7 @@ function targetOf(t: string): { model: Model<unknown, Step>; spec: ModelSpec } {
 async function child(target: string, workers: number): Promise<void> {
   const { model, spec } = targetOf(target);
   // workers 0: the single-threaded bfs().
+  const watch = watchOtherThreads();
   const r = workers === 0 ? bfs(model, { collectRuleCoverage: false, allViolations: true }) : await parallelBfs(model, spec, { workers, collectRuleCoverage: false, allViolations: true });
   const out: ChildResult = {
     states: r.states,
@@ -89,8 +96,52 @@ async function child(target: string, workers: number): Promise<void> {
     bytesPerState: r.bytesPerState,
     linkBytesPerState: r.parentLinkBytes / Math.max(1, r.states),
     cpu: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    mainCpu: mainThreadCpu(),
+    otherCpu: watch.stop(),
   };
   console.log(JSON.stringify(out));
+}
+
+/** CPU seconds this process's main thread has used, from /proc (null where there is none). */
+function mainThreadCpu(): number | null {
+  return threadCpu(process.pid);
+}
+
+/**
+ * Follows the CPU seconds of this process's other threads (the workers),
+ * read from /proc every 50 ms while a search runs: a worker's thread is gone
+ * once the pool is destroyed. stop() gives the busiest one's last reading
+ * (up to 50 ms short), or null where /proc has none.
+ */
+function watchOtherThreads(): { stop(): number | null } {
+  if (!existsSync('/proc/self/task')) return { stop: () => null };
+  const seen = new Map<number, number>();
+  const read = (): void => {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const t = Number(tid);
+      if (t !== process.pid) seen.set(t, threadCpu(t) ?? seen.get(t) ?? 0);
+    }
+  };
+  const timer = setInterval(read, 50);
+  return {
+    stop(): number | null {
+      clearInterval(timer);
+      return Math.max(0, ...seen.values());
+    },
+  };
+}
+
+/** A thread's CPU seconds from /proc; null if it has none (or the thread just ended). */
+function threadCpu(tid: number): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ
 }
 
 /**
@@ -215,7 +266,15 @@ async function main(argv: string[]): Promise<void> {
       const runsOf = ours[w]!;
       const own = median(runsOf.map((x) => x.result!.cpu / x.wall));
       const others = runsOf.every((x) => x.busy !== null) ? median(runsOf.map((x) => Math.max(0, x.busy! - x.result!.cpu) / x.wall)) : null;
-      console.log(`  ${label(w)}: used ${fmt(own)} cores${others === null ? '' : `; other processes used ${fmt(others)} of the machine's cores meanwhile`} (medians)`);
+      // Which thread took the CPU: the main thread (bfs() itself, or the
+      // coordinator) and the busiest worker (older builds do not report them).
+      const cpuOf = (f: (r: ChildResult) => number | null | undefined): number | null =>
+        runsOf.every((x) => typeof f(x.result!) === 'number') ? median(runsOf.map((x) => f(x.result!)!)) : null;
+      const main = cpuOf((r) => r.mainCpu);
+      const worker = cpuOf((r) => r.otherCpu);
+      const mainText =
+        main === null ? '' : w === 0 ? `; its thread ${fmt(main)} CPU s` : `; the coordinator ${fmt(main)} CPU s${worker === null ? '' : `, the busiest worker ${fmt(worker)}`}`;
+      console.log(`  ${label(w)}: used ${fmt(own)} cores${mainText}${others === null ? '' : `; other processes used ${fmt(others)} of the machine's cores meanwhile`} (medians)`);
     }
     console.log(`  speed-up at 2 workers: ${fmt(search[1]! / search[2]!)}x (search), ${fmt(wall[1]! / wall[2]!)}x (whole process)`);
     console.log(`  2 workers vs bfs(): ${fmt(search[0]! / search[2]!)}x (search), ${fmt(wall[0]! / wall[2]!)}x (whole process); 1 worker vs bfs(): ${fmt(search[0]! / search[1]!)}x (search)`);
