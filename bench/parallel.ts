@@ -301,6 +301,21 @@ async function main(argv: string[]): Promise<void> {
     };
     console.log(`  ratios from medians: ${ratios(median)}`);
     console.log(`  ratios from best runs: ${ratios(best)}`);
+    // And per round: the runs of one round were taken one after the other,
+    // so each round's ratio compares runs on a machine in about one state.
+    const perRound = (a: number[], b: number[]): string => {
+      const r = a.map((x, i) => x / b[i]!);
+      return `${fmt(median(r))}x (${fmt(Math.min(...r))}-${fmt(Math.max(...r))})`;
+    };
+    const searchOf = (w: number): number[] => ours[w]!.map((x) => x.result!.seconds);
+    const wallOf = (w: number): number[] => ours[w]!.map((x) => x.wall);
+    const rounds = [`speed-up ${perRound(searchOf(1), searchOf(2))}`];
+    if (spinRuns['SPIN full state']) {
+      rounds.push(`1 worker vs SPIN full ${perRound(spinRuns['SPIN full state'], wallOf(1))}`);
+      rounds.push(`bfs() (what --workers 1 runs) vs SPIN full ${perRound(spinRuns['SPIN full state'], wallOf(0))}`);
+    }
+    if (spinRuns['SPIN NCORE=2']) rounds.push(`2 workers vs SPIN NCORE=2 ${perRound(spinRuns['SPIN NCORE=2'], wallOf(2))}`);
+    console.log(`  ratios per round, median (range): ${rounds.join(', ')}`);
   }
   console.log(`(medians of ${runs} interleaved runs each)`);
   if (!ok) process.exit(1);
