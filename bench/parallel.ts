@@ -111,7 +111,8 @@ function mainThreadCpu(): number | null {
  * Follows the CPU seconds of this process's other threads (the workers),
  * read from /proc every 100 ms while a search runs: a worker's thread is gone
  * once the pool is destroyed. stop() gives the busiest one's last reading
- * (up to 100 ms short; the reads cost the main thread ~0.05 s per 15 s), or null where /proc has none.
+ * (up to 100 ms short), or null where /proc has none. The reads cost the
+ * main thread ~0.05 s in a 15 s run.
  */
 function watchOtherThreads(): { stop(): number | null } {
   if (!existsSync('/proc/self/task')) return { stop: () => null };
