@@ -53,7 +53,7 @@ interface ChildResult {
   cpu: number;
   /** CPU seconds of the main thread alone (the coordinator, or bfs() itself); null where /proc has none. */
   mainCpu: number | null;
-  /** CPU seconds of the busiest other thread (a worker, once the search is over and before the pool goes); null where /proc has none. */
+  /** CPU seconds of the busiest other thread (a worker), read while the search ran (see watchOtherThreads); null where /proc has none. */
   otherCpu: number | null;
   bytesPerState: number;
   linkBytesPerState: number;
@@ -96,15 +96,10 @@ async function child(target: string, workers: number): Promise<void> {
     bytesPerState: r.bytesPerState,
     linkBytesPerState: r.parentLinkBytes / Math.max(1, r.states),
     cpu: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
-    mainCpu: mainThreadCpu(),
+    mainCpu: threadCpu(process.pid),
     otherCpu: watch.stop(),
   };
   console.log(JSON.stringify(out));
-}
-
-/** CPU seconds this process's main thread has used, from /proc (null where there is none). */
-function mainThreadCpu(): number | null {
-  return threadCpu(process.pid);
 }
 
 /**
