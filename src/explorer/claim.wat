@@ -14,15 +14,33 @@
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
-  ;; Looks up (hi, lo) and claims an empty slot for it if it is not there,
-  ;; when `may_insert` (the caller holds a reserved slot). Returns
-  ;; slot << 2 | kind, kind as shared-visited.ts's Claim: 0 seen in an
-  ;; earlier level, 1 claimed now by this call, 2 new in this level but
-  ;; claimed by another call; or 3: not there, and `may_insert` was 0.
+  ;; The table's slot count and the byte offset of its fresh bitmap: set once
+  ;; per instance (init), not passed with every claim, as JavaScript would
+  ;; box them once the table passes 2^30 bytes.
+  (global $capacity (mut i32) (i32.const 0))
+  (global $fresh (mut i32) (i32.const 0))
+
+  (func (export "init") (param $capacity i32) (param $fresh i32)
+    (global.set $capacity (local.get $capacity))
+    (global.set $fresh (local.get $fresh)))
+
+  ;; Looks up the fingerprint (hi, lo) and claims an empty slot for it if it
+  ;; is not there, when `may_insert` (the caller holds a reserved slot).
+  ;; hi and lo come as 16-bit halves: JavaScript passes a number at or above
+  ;; 2^30 to WebAssembly as a heap-allocated double (most fingerprint words
+  ;; are), and halves never are. Returns slot << 2 | kind, kind as
+  ;; shared-visited.ts's Claim: 0 seen in an earlier level, 1 claimed now by
+  ;; this call, 2 new in this level but claimed by another call; or 3: not
+  ;; there, and `may_insert` was 0.
   (func (export "claim")
-    (param $hi i32) (param $lo i32) (param $capacity i32) (param $fresh i32) (param $may_insert i32)
+    (param $hi_high i32) (param $hi_low i32) (param $lo_high i32) (param $lo_low i32) (param $may_insert i32)
     (result i32)
+    (local $hi i32) (local $lo i32) (local $capacity i32) (local $fresh i32)
     (local $i i32) (local $key i64) (local $seen i64) (local $word i32) (local $bit i32)
+    (local.set $hi (i32.or (i32.shl (local.get $hi_high) (i32.const 16)) (local.get $hi_low)))
+    (local.set $lo (i32.or (i32.shl (local.get $lo_high) (i32.const 16)) (local.get $lo_low)))
+    (local.set $capacity (global.get $capacity))
+    (local.set $fresh (global.get $fresh))
     (local.set $key
       (i64.or (i64.extend_i32_u (local.get $hi))
               (i64.shl (i64.extend_i32_u (local.get $lo)) (i64.const 32))))

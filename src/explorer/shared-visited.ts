@@ -54,7 +54,8 @@ const NEEDS_SLOT = 3;
 
 /** Compiled once per thread; one instance per table. */
 const claimModule = new WebAssembly.Module(CLAIM_WASM as Uint8Array<ArrayBuffer>);
-type ClaimFn = (hi: number, lo: number, capacity: number, fresh: number, mayInsert: number) => number;
+/** claim.wat's claim: the fingerprint as four 16-bit halves (see there). */
+type ClaimFn = (hiHigh: number, hiLow: number, loHigh: number, loLow: number, mayInsert: number) => number;
 
 export const enum Claim {
   /** Visited in an earlier level. */
@@ -117,6 +118,7 @@ export class SharedTable {
     this.fresh = new Int32Array(buffer, this.freshAt, Math.ceil(handle.capacity / 32));
     this.header = new Int32Array(handle.header);
     const instance = new WebAssembly.Instance(claimModule, { env: { memory: handle.memory } });
+    (instance.exports['init'] as (capacity: number, fresh: number) => void)(this.capacity, this.freshAt);
     this.probe = instance.exports['claim'] as ClaimFn;
   }
 
@@ -174,12 +176,16 @@ export class SharedTable {
 
   /** Looks up (hi, lo) and claims a slot for it if it is not there (claim.wat). */
   claim(hi: number, lo: number): Claim {
-    let r = this.probe(hi, lo, this.capacity, this.freshAt, this.reserved);
+    const hh = hi >>> 16;
+    const hl = hi & 0xffff;
+    const lh = lo >>> 16;
+    const ll = lo & 0xffff;
+    let r = this.probe(hh, hl, lh, ll, this.reserved);
     if ((r & 3) === NEEDS_SLOT) {
       // Not there and no slot reserved: reserve some, then probe again (the
       // state may have been claimed meanwhile).
       if (!this.reserve()) return Claim.Full;
-      r = this.probe(hi, lo, this.capacity, this.freshAt, this.reserved);
+      r = this.probe(hh, hl, lh, ll, this.reserved);
     }
     const kind = (r & 3) as Claim;
     this.lastSlot = r >>> 2;
