@@ -104,21 +104,20 @@ export class SharedTable {
   /** Slot of the last Claim.Mine or Claim.Fresh (valid right after claim()). */
   lastSlot = 0;
   private readonly memory: WebAssembly.Memory;
-  /** Byte offset of the fresh bitmap in the memory. */
-  private readonly freshAt: number;
   private readonly probe: ClaimFn;
 
   constructor(handle: SharedTableHandle) {
     this.id = handle.id;
     this.capacity = handle.capacity;
     this.memory = handle.memory;
-    this.freshAt = handle.capacity * SLOT_BYTES;
+    // The fresh bitmap's byte offset in the memory: right after the slots.
+    const freshAt = handle.capacity * SLOT_BYTES;
     const buffer = handle.memory.buffer;
     this.slots = new Uint32Array(buffer, 0, handle.capacity * 2);
-    this.fresh = new Int32Array(buffer, this.freshAt, Math.ceil(handle.capacity / 32));
+    this.fresh = new Int32Array(buffer, freshAt, Math.ceil(handle.capacity / 32));
     this.header = new Int32Array(handle.header);
     const instance = new WebAssembly.Instance(claimModule, { env: { memory: handle.memory } });
-    (instance.exports['init'] as (capacity: number, fresh: number) => void)(this.capacity, this.freshAt);
+    (instance.exports['init'] as (capacity: number, fresh: number) => void)(this.capacity, freshAt);
     this.probe = instance.exports['claim'] as ClaimFn;
   }
 
