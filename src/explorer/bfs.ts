@@ -12,6 +12,7 @@ import type { SearchSnapshot } from './checkpoint.js';
 import { ParentLinks } from './parents.js';
 import { confirmShortest } from './por-confirm.js';
 import { ampleSet, type PorFigures } from './por.js';
+import { statesPerBatch, SuccessorBatch } from './successors.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
 import { rebuildViolation, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
 import { FingerprintSet, Insert } from './visited.js';
@@ -41,6 +42,12 @@ export interface SearchOptions {
    * a search without it, so the reported traces stay the shortest.
    */
   por?: boolean;
+  /**
+   * States whose successors are built before any is looked up (a power of
+   * two up to 256; default: successors.ts's statesPerBatch). The results do
+   * not depend on it: tests compare searches with different batches.
+   */
+  statesPerBatch?: number;
   /** Continue a search from a checkpoint of the same identity. */
   resume?: SearchSnapshot;
   /** Asked between expansions: stop (after a last checkpoint) with stopReason 'interrupted'. */
@@ -111,6 +118,7 @@ export interface LevelSearchOptions extends SearchOptions {
 }
 
 type Pending = FoundViolation;
+
 
 export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOptions = {}): SearchResult<S, St> {
   const reduced = levelSearch(model, options);
@@ -193,6 +201,14 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     }
   };
 
+  const batch = new SuccessorBatch(model, inPlace, encode);
+  const batchSize = options.statesPerBatch ?? statesPerBatch(inPlace);
+  if (!(batchSize >= 1 && batchSize <= 256 && (batchSize & (batchSize - 1)) === 0)) throw new RangeError(`statesPerBatch must be a power of two up to 256 (got ${batchSize})`);
+  const batchStates: S[] = [];
+  const batchSteps: (readonly St[])[] = [];
+  const batchAmple: (number[] | null)[] = [];
+  const batchFirst = new Int32Array(batchSize);
+
   let current = new Frontier();
   let next = new Frontier();
   let k = 0;
@@ -253,8 +269,10 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
       stopReason = 'max-depth';
       break;
     }
-    for (; k < current.length; k++) {
-      // Between two expansions: bounds, progress, checkpoints, interruption.
+    while (k < current.length) {
+      // Between two batches: bounds, progress, checkpoints, interruption.
+      // Batches end at multiples of batchSize, which divides 256, so every
+      // k with (k & 255) === 0 starts one.
       if ((k & 255) === 0) {
         const now = performance.now();
         if (priorSeconds * 1000 + now - start > maxMs) {
@@ -278,89 +296,99 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
           break search;
         }
       }
-      const ordinal = current.ordinalAt(k);
-      const state = model.decode(current.stateAt(k));
-      const steps = model.steps(state);
-      if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
-        record(DEADLOCK, 'deadlock', 'no step is enabled', ordinal, -1);
+      // First the batch's states and the successors of their first pass,
+      // built and fingerprinted, and their home slots touched together
+      // (successors.ts); then each state in turn, exactly as if its
+      // successors were built one by one.
+      const base = k;
+      const end = Math.min(current.length, (k | (batchSize - 1)) + 1);
+      batch.clear();
+      for (let b = base; b < end; b++) {
+        const x = b - base;
+        const state = model.decode(current.stateAt(b));
+        const steps = model.steps(state);
+        const ample = independence ? ampleSet(independence, state, steps) : null;
+        batchStates[x] = state;
+        batchSteps[x] = steps;
+        batchAmple[x] = ample;
+        batchFirst[x] = batch.count;
+        if (ample === null) for (let i = 0; i < steps.length; i++) batch.add(state, steps[i]!);
+        else for (let j = 0; j < ample.length; j++) batch.add(state, steps[ample[j]!]!);
       }
-      // Without reduction: one pass over every step. With it: a first pass
-      // over the ample set, and a second over the other steps when the
-      // proviso (C3, por.ts) finds that the ample set closes a cycle.
-      const ample = independence ? ampleSet(independence, state, steps) : null;
-      let closesCycle = false;
-      for (let pass = 0; pass < 2; pass++) {
-        if (pass === 1 && !(ample !== null && closesCycle)) break;
-        const count = pass === 0 && ample !== null ? ample.length : steps.length;
-        let skip = 0; // pass 1: index into the (ascending) ample set
-        for (let j = 0; j < count; j++) {
-          let i = j;
-          if (ample !== null) {
-            if (pass === 0) i = ample[j]!;
-            else if (skip < ample.length && ample[skip] === j) {
-              skip++;
+      visited.touch(batch.fps, batch.count);
+      for (; k < end; k++) {
+        const x = k - base;
+        const ordinal = current.ordinalAt(k);
+        const state = batchStates[x]!;
+        const steps = batchSteps[x]!;
+        const ample = batchAmple[x]!;
+        if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
+          record(DEADLOCK, 'deadlock', 'no step is enabled', ordinal, -1);
+        }
+        // Without reduction: one pass over every step. With it: a first pass
+        // over the ample set, and a second over the other steps when the
+        // proviso (C3, por.ts) finds that the ample set closes a cycle.
+        let closesCycle = false;
+        for (let pass = 0; pass < 2; pass++) {
+          if (pass === 1 && !(ample !== null && closesCycle)) break;
+          const count = pass === 0 && ample !== null ? ample.length : steps.length;
+          let skip = 0; // pass 1: index into the (ascending) ample set
+          for (let j = 0; j < count; j++) {
+            let i = j;
+            if (ample !== null) {
+              if (pass === 0) i = ample[j]!;
+              else if (skip < ample.length && ample[skip] === j) {
+                skip++;
+                continue;
+              }
+            }
+            const step = steps[i]!;
+            // The successor: built in the first half of the batch, or now
+            // for the second pass. The object is decoded from its bytes only
+            // when a property needs it.
+            const s = pass === 0 ? batchFirst[x]! + j : batch.add(state, step);
+            transitions++;
+            if (collectRules) {
+              const rule = step.rule ?? step.label;
+              rules.set(rule, (rules.get(rule) ?? 0) + 1);
+            }
+            if (tprops.length > 0) {
+              const after = batch.state(s);
+              for (const tp of tprops) {
+                if (found.has(tp.id)) continue;
+                const msg = tp.check(state, step, after);
+                if (msg !== null) record(tp, 'transition', msg, ordinal, i);
+              }
+            }
+            const hi = batch.fps[2 * s]!;
+            const lo = batch.fps[2 * s + 1]!;
+            const ins = visited.insert(hi, lo);
+            if (ins === Insert.Seen) {
+              if (ample !== null && pass === 0 && !inNextLevel(hi, lo)) closesCycle = true;
               continue;
             }
-          }
-          const step = steps[i]!;
-          // The successor's bytes: written in place at the end of the next
-          // frontier (kept there by commit only if new), or applied as an
-          // object and encoded. The object is decoded from the bytes only
-          // when a property needs it.
-          let after: S | undefined;
-          let bytes: Uint8Array;
-          let at = 0;
-          let length: number;
-          if (inPlace !== undefined) {
-            bytes = next.room(inPlace.maxLength);
-            at = next.end;
-            length = inPlace.into(state, step, bytes, at);
-          } else {
-            after = model.apply(state, step);
-            bytes = encode(after);
-            length = bytes.length;
-          }
-          transitions++;
-          if (collectRules) {
-            const rule = step.rule ?? step.label;
-            rules.set(rule, (rules.get(rule) ?? 0) + 1);
-          }
-          if (tprops.length > 0) {
-            after ??= model.decode(bytes.subarray(at, at + length));
-            for (const tp of tprops) {
-              if (found.has(tp.id)) continue;
-              const msg = tp.check(state, step, after);
-              if (msg !== null) record(tp, 'transition', msg, ordinal, i);
+            if (ins === Insert.Full) {
+              stopReason = 'table-full';
+              break search;
+            }
+            levelSeen?.insert(hi, lo);
+            const ord = links.add(ordinal, i);
+            if (visits) visit(batch.state(s), ord, depth + 1);
+            next.pushFrom(batch.bytesOf(s), batch.at[s]!, batch.length[s]!, ord);
+            if (links.size >= maxStates) {
+              stopReason = 'max-states';
+              break search;
             }
           }
-          fingerprint64(bytes, length, fp, at);
-          const ins = visited.insert(fp[0]!, fp[1]!);
-          if (ins === Insert.Seen) {
-            if (ample !== null && pass === 0 && !inNextLevel(fp[0]!, fp[1]!)) closesCycle = true;
-            continue;
-          }
-          if (ins === Insert.Full) {
-            stopReason = 'table-full';
-            break search;
-          }
-          levelSeen?.insert(fp[0]!, fp[1]!);
-          const ord = links.add(ordinal, i);
-          if (visits) visit(after ?? model.decode(bytes.subarray(at, at + length)), ord, depth + 1);
-          if (inPlace !== undefined) next.commit(length, ord);
-          else next.push(bytes, ord);
-          if (links.size >= maxStates) {
-            stopReason = 'max-states';
-            break search;
-          }
         }
-      }
-      if (ample !== null) {
-        if (closesCycle) por.proviso++;
-        else por.reduced++;
-      }
-      if (targets !== undefined && found.size >= targets.size && [...targets].every((id) => found.has(id))) {
-        stopReason = 'violation';
-        break search;
+        if (ample !== null) {
+          if (closesCycle) por.proviso++;
+          else por.reduced++;
+        }
+        if (targets !== undefined && found.size >= targets.size && [...targets].every((id) => found.has(id))) {
+          stopReason = 'violation';
+          break search;
+        }
       }
     }
     current = next;

@@ -2,6 +2,8 @@
 // ordinal (its number in the parent links), packed in growable typed arrays
 // so that a level of millions of states makes no per-state JS objects.
 
+import { copyBytes } from './successors.js';
+
 export class Frontier {
   private data = new Uint8Array(1 << 16);
   private offsets = new Uint32Array(1 << 12);
@@ -22,13 +24,14 @@ export class Frontier {
     this.commit(bytes.length, ordinal);
   }
 
-  /**
-   * Makes room for up to `max` bytes after the last state and returns the
-   * buffer to write them into, at `end` (a successor built in place, see
-   * Model.inPlace); commit then appends them as a state. Writing there
-   * changes no state already pushed.
-   */
-  room(max: number): Uint8Array {
+  /** Appends src[at..at + length) as the next state. */
+  pushFrom(src: Uint8Array, at: number, length: number, ordinal: number): void {
+    copyBytes(src, at, length, this.room(length), this.used);
+    this.commit(length, ordinal);
+  }
+
+  /** Makes room for `max` bytes after the last state; returns the buffer they go in. */
+  private room(max: number): Uint8Array {
     if (this.used + max > this.data.length) {
       let size = this.data.length * 2;
       while (size < this.used + max) size *= 2;
@@ -39,13 +42,8 @@ export class Frontier {
     return this.data;
   }
 
-  /** Where room()'s bytes go. */
-  get end(): number {
-    return this.used;
-  }
-
-  /** Appends the `length` bytes written at `end` (after room()) as the next state. */
-  commit(length: number, ordinal: number): void {
+  /** Appends the `length` bytes written after the last state (after room()) as the next state. */
+  private commit(length: number, ordinal: number): void {
     if (this.n + 1 >= this.offsets.length) {
       const o = new Uint32Array(this.offsets.length * 2);
       o.set(this.offsets);

@@ -61,11 +61,12 @@ export interface Independence<S, St extends Step = Step> {
 }
 
 /**
- * A model's in-place successor: the explorer hands it the buffer the next
- * frontier is built in, and keeps the bytes written there only when the
- * state is new, as SPIN builds a successor in its own state vector. On
- * mailbox B, allocating each successor (apply's new Uint8Array) took about a
- * fifth of a worker's time, plus the garbage collector's.
+ * A model's in-place successor: the explorer hands it a buffer of its own
+ * (a batch's, see successors.ts) and copies the bytes written there into
+ * the next frontier only when the state is new, much as SPIN builds a
+ * successor in its own state vector. On mailbox B, allocating each successor
+ * (apply's new Uint8Array) took about a fifth of a worker's time, plus the
+ * garbage collector's.
  */
 export interface InPlaceApply<S, St extends Step = Step> {
   /** No encoding is longer than this. */

@@ -173,6 +173,29 @@ export class SharedTable {
     return (Atomics.load(this.fresh, slot >>> 5) & (1 << (slot & 31))) !== 0;
   }
 
+  /**
+   * Reads the home slot, and its fresh bit's word, of each of the first
+   * `count` fingerprints of fps (hi, lo pairs), and nothing else: the reads
+   * are independent, so the processor overlaps their cache misses, and the
+   * claims that follow find the memory in the cache (see successors.ts).
+   * Plain reads: their values only feed `touched`.
+   */
+  touch(fps: Uint32Array, count: number): void {
+    const slots = this.slots;
+    const fresh = this.fresh;
+    const capacity = this.capacity;
+    let x = 0;
+    for (let j = 0; j < count; j++) {
+      const i = homeSlot(fps[2 * j]!, fps[2 * j + 1]!, capacity);
+      x ^= slots[i << 1]! ^ fresh[i >>> 5]!;
+    }
+    // Kept, so that the compiler cannot drop reads whose values go nowhere.
+    this.touched ^= x;
+  }
+
+  /** touch()'s reads, folded together (never read). */
+  private touched = 0;
+
   /** Looks up (hi, lo) and claims a slot for it if it is not there (claim.wat). */
   claim(hi: number, lo: number): Claim {
     const hh = hi >>> 16;

@@ -5,14 +5,14 @@
 // for each successor new in this level (claimed now by this thread, or
 // earlier in the level by any thread) that this thread has no entry for yet
 // in this level, checks the invariants and covers and keeps the encoded
-// bytes as an entry (a model with Model.inPlace writes them where they are
-// kept to begin with). The chunk is processed exactly as the sequential
-// search would process it, so its entries and events come in sequential
-// order.
+// bytes as an entry. The successors of a few states at a time are built
+// before any is claimed (successors.ts), but claimed in order: the chunk is
+// processed exactly as the sequential search would process it, so its
+// entries and events come in sequential order.
 
-import { fingerprint64 } from './fingerprint.js';
 import { DEADLOCK, type Model, type Step } from './model.js';
 import { Claim, SharedTable } from './shared-visited.js';
+import { copyBytes, statesPerBatch, SuccessorBatch } from './successors.js';
 import { META_WORDS, type CopyTask, type ExpandResult, type ExpandTask, type ModelSpec, type WorkerEvent, type WorkerTask } from './workers.js';
 
 type AnyModel = Model<unknown, Step>;
@@ -163,7 +163,10 @@ async function expand(task: ExpandTask): Promise<unknown> {
   const canonical = task.symmetry && model.canonicalEncoding ? model.canonicalEncoding.bind(model) : null;
   // Symmetry needs the state object (to rename it): no in-place successors then.
   const inPlace = canonical === null ? model.inPlace : undefined;
-  const fp = new Uint32Array(2);
+  const batch = new SuccessorBatch(model, inPlace, canonical ?? ((x: unknown) => model.encode(x)));
+  const batchStates: unknown[] = [];
+  const batchSteps: (readonly Step[])[] = [];
+  const batchSize = statesPerBatch(inPlace);
 
   let total = 0;
   for (const s of task.slices) total += s.to - s.from;
@@ -182,96 +185,95 @@ async function expand(task: ExpandTask): Promise<unknown> {
       const offsets = new Uint32Array(slice.offsets);
       const base = offsets[slice.from]!;
       const bytes = unsharedCopy(new Uint8Array(slice.data), base, offsets[slice.to]!);
-      for (let x = slice.from; x < slice.to; x++, k++) {
-        const state = model.decode(bytes.subarray(offsets[x]! - base, offsets[x + 1]! - base));
-        const steps = model.steps(state);
-        stepCounts[k] = steps.length;
-        if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
-          events.push({ property: DEADLOCK, kind: 'deadlock', message: 'no step is enabled', k, i: -1, cand: -1 });
-          checkDeadlock = false;
+      for (let x = slice.from; x < slice.to; ) {
+        // First a batch of states and all their successors, built and
+        // fingerprinted, and their home slots touched together
+        // (successors.ts); then each state in turn, as bfs.ts does.
+        const first = x;
+        const end = Math.min(slice.to, x + batchSize);
+        batch.clear();
+        for (let b = first; b < end; b++) {
+          const state = model.decode(bytes.subarray(offsets[b]! - base, offsets[b + 1]! - base));
+          const steps = model.steps(state);
+          batchStates[b - first] = state;
+          batchSteps[b - first] = steps;
+          for (let i = 0; i < steps.length; i++) batch.add(state, steps[i]!);
         }
-        for (let i = 0; i < steps.length; i++) {
-          const step = steps[i]!;
-          // The successor's bytes: written in place at the end of this
-          // task's entries (kept there only if it becomes an entry), or
-          // applied as an object and encoded; see bfs.ts.
-          let after: unknown;
-          let enc: Uint8Array;
-          let at = 0;
-          let length: number;
-          if (inPlace !== undefined) {
-            if (used + inPlace.maxLength > data.length) data = growBytes(data, used, used + inPlace.maxLength);
-            enc = data;
-            at = used;
-            length = inPlace.into(state, step, data, used);
-          } else {
-            after = model.apply(state, step);
-            enc = canonical !== null ? canonical(after) : model.encode(after);
-            length = enc.length;
+        t.touch(batch.fps, batch.count);
+        let s = 0; // the batch's next successor
+        for (; x < end; x++, k++) {
+          const state = batchStates[x - first];
+          const steps = batchSteps[x - first]!;
+          stepCounts[k] = steps.length;
+          if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
+            events.push({ property: DEADLOCK, kind: 'deadlock', message: 'no step is enabled', k, i: -1, cand: -1 });
+            checkDeadlock = false;
           }
-          transitions++;
-          if (collectRules) {
-            const rule = step.rule ?? step.label;
-            rules.set(rule, (rules.get(rule) ?? 0) + 1);
-          }
-          if (tprops.length > 0 && inPlace !== undefined) after = model.decode(enc.subarray(at, at + length));
-          for (let p = 0; p < tprops.length; p++) {
-            const tp = tprops[p]!;
-            const msg = tp.check(state, step, after);
-            if (msg !== null) {
-              events.push({ property: { id: tp.id, name: tp.name, description: tp.description }, kind: 'transition', message: msg, k, i, cand: -1 });
-              tprops.splice(p--, 1);
+          for (let i = 0; i < steps.length; i++, s++) {
+            const step = steps[i]!;
+            transitions++;
+            if (collectRules) {
+              const rule = step.rule ?? step.label;
+              rules.set(rule, (rules.get(rule) ?? 0) + 1);
             }
-          }
-          fingerprint64(enc, length, fp, at);
-          const claim = t.claim(fp[0]!, fp[1]!);
-          if (claim === Claim.Seen) continue;
-          if (claim === Claim.Full) {
-            full = true;
-            break slices;
-          }
-          const slot = t.lastSlot;
-          const bit = 1 << (slot & 31);
-          if (claim === Claim.Fresh) {
-            // New in this level but claimed by another claim: an entry unless
-            // this thread has one already, in order before this one, or the
-            // claim was made in an earlier chunk by another thread.
-            if ((own[slot >>> 5]! & bit) !== 0) continue;
-            if (useProgress && othersBehind(p, self, task.seq)) {
-              own[slot >>> 5]! |= bit;
-              continue;
+            let after: unknown = undefined;
+            if (tprops.length > 0) after = batch.state(s);
+            for (let p = 0; p < tprops.length; p++) {
+              const tp = tprops[p]!;
+              const msg = tp.check(state, step, after);
+              if (msg !== null) {
+                events.push({ property: { id: tp.id, name: tp.name, description: tp.description }, kind: 'transition', message: msg, k, i, cand: -1 });
+                tprops.splice(p--, 1);
+              }
             }
-          } else {
-            wins++;
-          }
-          own[slot >>> 5]! |= bit;
-          if (inPlace !== undefined && (invariants.length > 0 || coverIdx.length > 0)) after ??= model.decode(enc.subarray(at, at + length));
-          for (let p = 0; p < invariants.length; p++) {
-            const inv = invariants[p]!;
-            const msg = inv.check(after);
-            if (msg !== null) {
-              events.push({ property: { id: inv.id, name: inv.name, description: inv.description }, kind: 'invariant', message: msg, k, i, cand: entries });
-              invariants.splice(p--, 1);
+            const claim = t.claim(batch.fps[2 * s]!, batch.fps[2 * s + 1]!);
+            if (claim === Claim.Seen) continue;
+            if (claim === Claim.Full) {
+              full = true;
+              break slices;
             }
-          }
-          for (let c = 0; c < coverIdx.length; c++) {
-            if (covers[coverIdx[c]!]!.reached(after)) {
-              coversHit.push(coverIdx[c]!);
-              coverIdx.splice(c--, 1);
+            const slot = t.lastSlot;
+            const bit = 1 << (slot & 31);
+            if (claim === Claim.Fresh) {
+              // New in this level but claimed by another claim: an entry unless
+              // this thread has one already, in order before this one, or the
+              // claim was made in an earlier chunk by another thread.
+              if ((own[slot >>> 5]! & bit) !== 0) continue;
+              if (useProgress && othersBehind(p, self, task.seq)) {
+                own[slot >>> 5]! |= bit;
+                continue;
+              }
+            } else {
+              wins++;
             }
-          }
-          if (inPlace === undefined) {
+            own[slot >>> 5]! |= bit;
+            if (invariants.length > 0 || coverIdx.length > 0) after ??= batch.state(s);
+            for (let p = 0; p < invariants.length; p++) {
+              const inv = invariants[p]!;
+              const msg = inv.check(after);
+              if (msg !== null) {
+                events.push({ property: { id: inv.id, name: inv.name, description: inv.description }, kind: 'invariant', message: msg, k, i, cand: entries });
+                invariants.splice(p--, 1);
+              }
+            }
+            for (let c = 0; c < coverIdx.length; c++) {
+              if (covers[coverIdx[c]!]!.reached(after)) {
+                coversHit.push(coverIdx[c]!);
+                coverIdx.splice(c--, 1);
+              }
+            }
+            const length = batch.length[s]!;
             if (used + length > data.length) data = growBytes(data, used, used + length);
-            data.set(enc, used);
+            copyBytes(batch.bytesOf(s), batch.at[s]!, length, data, used);
+            used += length;
+            const m = entries * META_WORDS;
+            if (m + META_WORDS > meta.length) meta = growWords(meta, m + META_WORDS);
+            meta[m] = k;
+            meta[m + 1] = i;
+            meta[m + 2] = slot;
+            meta[m + 3] = used;
+            entries++;
           }
-          used += length;
-          const m = entries * META_WORDS;
-          if (m + META_WORDS > meta.length) meta = growWords(meta, m + META_WORDS);
-          meta[m] = k;
-          meta[m + 1] = i;
-          meta[m + 2] = slot;
-          meta[m + 3] = used;
-          entries++;
         }
       }
     }
