@@ -12,8 +12,8 @@ import type { SearchSnapshot } from './checkpoint.js';
 import { ParentLinks } from './parents.js';
 import { confirmShortest } from './por-confirm.js';
 import { ampleSet, type PorFigures } from './por.js';
-import { statesPerBatch, SuccessorBatch } from './successors.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
+import { statesPerBatch, SuccessorBatch } from './successors.js';
 import { rebuildViolation, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
 import { FingerprintSet, Insert } from './visited.js';
 
@@ -118,7 +118,6 @@ export interface LevelSearchOptions extends SearchOptions {
 }
 
 type Pending = FoundViolation;
-
 
 export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOptions = {}): SearchResult<S, St> {
   const reduced = levelSearch(model, options);

@@ -5,7 +5,8 @@
 // alone. With a batch's fingerprints at hand the table can first touch every
 // home slot in one short loop (FingerprintSet.touch), so the processor has
 // many of those reads in flight together, and the lookups proper then hit
-// the cache. Measured on mailbox B and C: a quarter less time per search.
+// the cache. bfs() on mailbox C took a quarter less time, B a tenth
+// (docs/performance.md).
 
 import { fingerprint64 } from './fingerprint.js';
 import type { Model, Step } from './model.js';
