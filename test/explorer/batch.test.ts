@@ -13,6 +13,7 @@ import { VARIANTS, type VmsaConfig } from '../../src/model/config.js';
 import { vmsaModel } from '../../src/model/index.js';
 import { findPreset, presetKnobs } from '../../src/model/presets.js';
 import { resolveModel } from '../../src/models/index.js';
+import { essence } from './helpers.js';
 
 type AnyModel = Model<unknown, Step>;
 
@@ -20,22 +21,6 @@ function preset(name: string, variant: VmsaConfig['variant']): AnyModel {
   const p = findPreset(name);
   assert.ok(p, `preset ${name}`);
   return vmsaModel({ variant, vm: p.vm, vcpus: p.vcpus, gfns: p.gfns, knobs: presetKnobs(p) }) as unknown as AnyModel;
-}
-
-/** The whole result but the timing figures. */
-function essence(r: ReturnType<typeof bfs>): unknown {
-  return {
-    states: r.states,
-    transitions: r.transitions,
-    depth: r.depth,
-    complete: r.complete,
-    stopReason: r.stopReason,
-    violations: r.violations.map((v) => ({ id: v.property.id, kind: v.kind, message: v.message, path: v.path })),
-    covers: r.covers,
-    rules: r.rules,
-    // The confirmation's own seconds aside.
-    por: r.por && { ...r.por, confirmation: r.por.confirmation && { ...r.por.confirmation, seconds: 0 } },
-  };
 }
 
 function sameAtEveryBatch(model: AnyModel, options: SearchOptions): void {

@@ -18,6 +18,7 @@ import { VARIANTS, type VmsaConfig } from '../../src/model/config.js';
 import { vmsaModel } from '../../src/model/index.js';
 import { findPreset, presetKnobs } from '../../src/model/presets.js';
 import { resolveModel } from '../../src/models/index.js';
+import { essence } from './helpers.js';
 
 type AnyModel = Model<unknown, Step>;
 
@@ -32,20 +33,6 @@ function presetTarget(name: string, variant: VmsaConfig['variant']): { model: An
   return {
     model: vmsaModel(config) as unknown as AnyModel,
     spec: modelSpec(import.meta.url, '../../src/model/index.js', 'vmsaModel', config),
-  };
-}
-
-/** Everything that must not depend on the number of workers. */
-function essence(r: Awaited<ReturnType<typeof parallelBfs>> | ReturnType<typeof bfs>): unknown {
-  return {
-    states: r.states,
-    transitions: r.transitions,
-    depth: r.depth,
-    complete: r.complete,
-    stopReason: r.stopReason,
-    violations: r.violations.map((v) => ({ id: v.property.id, kind: v.kind, message: v.message, path: v.path })),
-    covers: r.covers,
-    rules: r.rules,
   };
 }
 
