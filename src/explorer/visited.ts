@@ -20,6 +20,11 @@ export interface VisitedOptions {
   maxBytes?: number;
 }
 
+/** The first slot probed for (hi, lo) in a table of mask + 1 slots (a power of two). */
+function homeSlot(hi: number, lo: number, mask: number): number {
+  return (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+}
+
 function powerOfTwoAtLeast(n: number): number {
   let p = 1024;
   while (p < n) p *= 2;
@@ -58,7 +63,7 @@ export class FingerprintSet {
     }
     const slots = this.slots;
     const mask = this.mask;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    let i = homeSlot(hi, lo, mask);
     for (;;) {
       const j = i << 1;
       const h = slots[j]!;
@@ -87,7 +92,7 @@ export class FingerprintSet {
     for (let j = 0; j < count; j++) {
       const hi = fps[2 * j]!;
       const lo = fps[2 * j + 1]!;
-      x ^= slots[((lo ^ Math.imul(hi, 0x9e3779b1)) & mask) << 1]!;
+      x ^= slots[homeSlot(hi, lo, mask) << 1]!;
     }
     // Kept, so that the compiler cannot drop reads whose values go nowhere.
     this.touched ^= x;
@@ -113,7 +118,7 @@ export class FingerprintSet {
   contains(hi: number, lo: number): boolean {
     const slots = this.slots;
     const mask = this.mask;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    let i = homeSlot(hi, lo, mask);
     for (;;) {
       const j = i << 1;
       const h = slots[j]!;
@@ -134,7 +139,7 @@ export class FingerprintSet {
       const hi = oldSlots[j]!;
       const lo = oldSlots[j + 1]!;
       if (hi === 0 && lo === 0) continue;
-      let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+      let i = homeSlot(hi, lo, mask);
       while (slots[i << 1] !== 0 || slots[(i << 1) + 1] !== 0) i = (i + 1) & mask;
       slots[i << 1] = hi;
       slots[(i << 1) + 1] = lo;
