@@ -114,6 +114,13 @@ export function writeCheckpoint(path: string, snap: SearchSnapshot): void {
 /** The model-dependent facts a checkpoint must agree with (the identity names the model; this is defence in depth). */
 export type CheckpointModel = Pick<Model<unknown, Step>, 'invariants' | 'transitionProperties' | 'covers'>;
 
+/** Where a checkpoint's bytes come from: a file, or memory (the fault-injection tests flip bytes in memory). */
+interface Source {
+  size: number;
+  /** Copies up to `len` bytes at `pos` into `into` at `off`; returns how many. */
+  read(into: Uint8Array, off: number, len: number, pos: number): number;
+}
+
 /**
  * Reads a checkpoint of the exploration `identity`; throws CheckpointError
  * with one line when it is unusable. With `model`, also checks that the
@@ -127,7 +134,8 @@ export function readCheckpoint(path: string, identity: string, model?: Checkpoin
     throw new CheckpointError(`cannot read checkpoint ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   try {
-    return readFrom(fd, path, identity, model);
+    const source: Source = { size: fstatSync(fd).size, read: (into, off, len, pos) => readSync(fd, into, off, len, pos) };
+    return decode(source, path, identity, model);
   } catch (e) {
     if (e instanceof CheckpointError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -137,9 +145,22 @@ export function readCheckpoint(path: string, identity: string, model?: Checkpoin
   }
 }
 
-function readFrom(fd: number, path: string, identity: string, model: CheckpointModel | undefined): SearchSnapshot {
+/** readCheckpoint() of bytes in memory; `name` stands for the file in messages. */
+export function decodeCheckpoint(bytes: Uint8Array, name: string, identity: string, model?: CheckpointModel): SearchSnapshot {
+  const source: Source = {
+    size: bytes.length,
+    read: (into, off, len, pos) => {
+      const part = bytes.subarray(pos, pos + len);
+      into.set(part, off);
+      return part.length;
+    },
+  };
+  return decode(source, name, identity, model);
+}
+
+function decode(src: Source, path: string, identity: string, model: CheckpointModel | undefined): SearchSnapshot {
   const corrupt = (why: string): CheckpointError => new CheckpointError(`checkpoint ${path} is corrupt (${why}); it cannot be resumed`);
-  const size = fstatSync(fd).size;
+  const size = src.size;
   let pos = 0;
   const hash = createHash('sha256');
   /** Reads the next n bytes into a fresh (aligned, owned) buffer and hashes them. */
@@ -147,17 +168,21 @@ function readFrom(fd: number, path: string, identity: string, model: CheckpointM
     const out = new Uint8Array(n);
     let off = 0;
     while (off < n) {
-      const got = readSync(fd, out, off, Math.min(n - off, 1 << 30), pos + off);
+      const got = src.read(out, off, Math.min(n - off, 1 << 30), pos + off);
       if (got === 0) throw corrupt('truncated');
       off += got;
     }
     pos += n;
+    return out;
+  };
+  const hashed = (n: number): Uint8Array => {
+    const out = take(n);
     hash.update(out);
     return out;
   };
 
   if (size < HEAD + DIGEST) throw corrupt('too short to be a checkpoint');
-  const head = Buffer.from(take(HEAD));
+  const head = Buffer.from(hashed(HEAD));
   const magic = head.toString('latin1', 0, MAGIC.length);
   if (magic !== MAGIC) {
     if (magic.startsWith(MAGIC_PREFIX) && magic.endsWith('\n')) {
@@ -169,7 +194,7 @@ function readFrom(fd: number, path: string, identity: string, model: CheckpointM
   if (hlen > size - HEAD - DIGEST) throw corrupt('header length beyond the end of the file');
   let header: unknown;
   try {
-    header = JSON.parse(Buffer.from(take(hlen)).toString('utf8'));
+    header = JSON.parse(Buffer.from(hashed(hlen)).toString('utf8'));
   } catch {
     throw corrupt('unreadable header');
   }
@@ -178,11 +203,8 @@ function readFrom(fd: number, path: string, identity: string, model: CheckpointM
   if (sizes === null) throw corrupt('bad section list');
   const bodyBytes = sizes.reduce((a, b) => a + b, 0);
   if (HEAD + hlen + bodyBytes + DIGEST !== size) throw corrupt(HEAD + hlen + bodyBytes + DIGEST > size ? 'truncated' : 'trailing bytes');
-  const raw = sizes.map((n) => take(n));
-  const expected = hash.digest();
-  const stored = Buffer.alloc(DIGEST);
-  readSync(fd, stored, 0, DIGEST, pos);
-  if (!expected.equals(stored)) throw corrupt('checksum mismatch');
+  const raw = sizes.map((n) => hashed(n));
+  if (!hash.digest().equals(take(DIGEST))) throw corrupt('checksum mismatch');
 
   const h = header as Record<string, unknown>;
   if (typeof h.identity === 'string' && h.identity !== identity) {

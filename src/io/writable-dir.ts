@@ -35,14 +35,15 @@ export function prepareWritableDir(dir: string): void {
       isDir = statSync(at).isDirectory();
     } catch (e) {
       const code = codeOf(e);
-      if (code !== 'ENOENT') throw new UnwritableDirError(`cannot use ${at}: ${code}`);
+      // ENOTDIR: some ancestor is a file; walking up finds it and says so.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UnwritableDirError(`cannot use ${at}: ${code}`);
       const up = dirname(at);
       if (up === at) throw new UnwritableDirError(`cannot use ${at}: ${code}`);
       missing.push(at);
       at = up;
       continue;
     }
-    if (!isDir) throw new UnwritableDirError(`${at} is a file, not a folder`);
+    if (!isDir) throw new UnwritableDirError(`${at} exists and is not a folder`);
     break;
   }
   for (const d of missing.reverse()) {
