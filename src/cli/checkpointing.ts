@@ -65,6 +65,9 @@ export function checkpointing(
   f: CheckpointFlags,
   io: CheckpointIo = realIo,
 ): { options: SearchOptions; done(): void; lastFailure(): string | null } {
+  for (const [flag, value] of [['--checkpoint', f.checkpoint], ['--resume', f.resume]] as const) {
+    if (value === '') throw new UsageError(`${flag} needs a folder (got an empty path)`);
+  }
   const identity = explorationIdentity(target, o);
   const options: SearchOptions = {};
   if (f.resume !== undefined) {
