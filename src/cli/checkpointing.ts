@@ -105,7 +105,10 @@ export function checkpointing(
         io.write(file, s);
         failure = null;
       } catch (e) {
-        // Keep searching: the previous checkpoint is intact (the write is atomic) and the next interval tries again.
+        // A file system's refusal (it has an errno code): keep searching; the
+        // previous checkpoint is intact (the write is atomic) and the next
+        // interval tries again. Anything else is a bug and stops the run.
+        if (typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
         failure = errorCode(e);
         removeStaleTemps(dir, CHECKPOINT_FILE);
         io.warn(`vmsa-check: warning: checkpoint not written to ${dir} (${failure}); the previous one is kept, searching on, next try in ${f.checkpointMinutes} min`);

@@ -77,6 +77,23 @@ test('in process: checkpoint writes 2 and 3 fail (ENOSPC); the search goes on, w
   }
 });
 
+test('in process: an error that is not the file system\'s (a bug) is not swallowed as a warning', () => {
+  const target = resolveTarget({ model: 'mailbox:2,2' });
+  const warnings: string[] = [];
+  const ck = checkpointing(target, {}, { checkpoint: join(tmp, 'bug'), checkpointMinutes: 1e-9 }, {
+    write: () => {
+      throw new TypeError('a bug in the writer');
+    },
+    warn: (line) => warnings.push(line),
+  });
+  try {
+    assert.throws(() => bfs(buildModel(target), ck.options), /a bug in the writer/);
+    assert.deepEqual(warnings, []);
+  } finally {
+    ck.done();
+  }
+});
+
 test('a full disk (a 512 KiB tmpfs) during checkpoint writes: the run finishes with the right figures, warns, and leaves a good earlier checkpoint', (t) => {
   const mnt = join(tmp, 'small');
   mkdirSync(mnt);
