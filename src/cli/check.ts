@@ -83,7 +83,12 @@ export async function check(f: CheckFlags): Promise<number> {
   }
   endProgress(quiet);
   if (summary.stopReason === 'interrupted') {
-    process.stderr.write(`vmsa-check: interrupted; checkpoint written to ${f.checkpoint}; continue with --resume ${f.checkpoint}\n`);
+    const failed = ckpt.lastFailure();
+    process.stderr.write(
+      failed === null
+        ? `vmsa-check: interrupted; checkpoint written to ${f.checkpoint}; continue with --resume ${f.checkpoint}\n`
+        : `vmsa-check: interrupted; the last checkpoint could not be written (${failed}); ${f.checkpoint} keeps the previous one, if any\n`,
+    );
   }
   if (summary.failure) {
     const what = summary.stopReason === 'worker-failed' ? 'internal error' : 'stopped';

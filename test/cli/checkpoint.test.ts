@@ -1,7 +1,7 @@
-// A long run killed with SIGKILL mid-way and resumed from its last periodic
-// checkpoint reports exactly the counts and verdicts of an uninterrupted
-// run; SIGTERM writes a checkpoint and exits 3; a checkpoint of another
+// SIGTERM writes a checkpoint and exits 3; a checkpoint of another
 // configuration or a damaged one is refused with one line and exit 2.
+// (kill -9 and resume: test/faults/checkpoint-kill.test.ts, several seeded
+// trials, each asserting that the run was really killed mid-way.)
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -44,23 +44,6 @@ async function waitFor(file: string, ms: number): Promise<void> {
   }
   throw new Error(`no ${file} after ${ms} ms`);
 }
-
-test('SIGKILL mid-way, then --resume: the same counts as an uninterrupted run', async () => {
-  const args = ['check', '--model', 'mailbox:2,6', '--quiet'];
-  const whole = runJson([...args, '--out', join(tmp, 'whole')]);
-  assert.equal(whole.code, 0);
-  const dir = join(tmp, 'ckpt');
-  const child = spawn(process.execPath, [MAIN, ...args, '--out', join(tmp, 'killed'), '--checkpoint', dir, '--checkpoint-minutes', '0.002'], { stdio: 'ignore' });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await waitFor(join(dir, 'checkpoint.bin'), 60_000);
-  child.kill('SIGKILL');
-  const code = await exited;
-  const resumed = runJson([...args, '--out', join(tmp, 'resumed'), '--resume', dir]);
-  assert.equal(resumed.code, 0, resumed.err);
-  assert.deepEqual(essentials(resumed.summary), essentials(whole.summary));
-  // If the child finished before the kill the test proves less; say so.
-  if (code === 0) console.log('note: the run finished before SIGKILL');
-});
 
 test('SIGTERM writes a checkpoint and exits 3; resuming a violating VMSA run gives its verdicts', async () => {
   const args = ['check', '--preset', 'd4-req-gpa-not-reset', '--variant', 'patch1', '--no-symmetry', '--quiet'];
