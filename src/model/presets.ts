@@ -80,6 +80,15 @@ export const PRESETS: readonly Preset[] = [
     knobs: { maxApRequests: 1, gmemGetPfnFail: true },
   },
   {
+    name: 'd7-dump-freed-vmsa',
+    defect: 'D7',
+    description: 'SEV-ES, 1 vCPU: LAUNCH_UPDATE_VMSA fails after LAUNCH_START, patch 1 frees the VMSA but leaves vmsa_pa; KVM_RUN fails VMRUN and dump_vmcb() (dump_invalid_vmcb=1, debug policy) hands the freed page to DBG_DECRYPT (S4D).',
+    vm: 'es',
+    vcpus: 1,
+    gfns: 1,
+    knobs: { fwLaunchFail: true, runBeforeLaunch: true, dumpOnFail: true },
+  },
+  {
     name: 'u1-destroy-reinstalls-kvm-vmsa',
     defect: 'U1',
     description: 'SNP, 2 vCPUs: the BSP, running on its launch VMSA, AP_DESTROYs itself; upstream-base re-installs the KVM VMSA and a wake-up runs the destroyed vCPU (S8).',
