@@ -104,6 +104,21 @@ test('S4D: patch 1 hands the VMSA page a failed launch freed to DBG_DECRYPT (D7)
   assert.deepEqual(verdict(base), {});
 });
 
+test('S4D on SEV-SNP too: patch 1 reclaims and frees the VMSA after a failed SNP_LAUNCH_UPDATE, the dump hands it to SNP_DBG_DECRYPT', () => {
+  const snp = (v: Variant) => explore(config(v, 'snp', 1, { fwLaunchFail: true, runBeforeLaunch: true, dumpOnFail: true }));
+  // LAUNCH_START (1), failed SNP_LAUNCH_UPDATE, reclaim, free (2), KVM_RUN (3),
+  // VMRUN of the free page (4, S4), its RMP entry is not a VMSA: dump (5).
+  const r = snp('patch1');
+  assert.equal(verdict(r).S4D, 5);
+  assert.deepEqual(rules(r, 'S4D'), ['ioctl/launch_start', 'ioctl/launch_update_vmsa', 'kvm_run/enter', 'kvm_run/vmrun', 'dump_vmcb']);
+  // Upstream keeps the reclaimed page; unprotected, it is dumped without the firmware.
+  for (const v of ['upstream-base', 'upstream-7.3'] as const) {
+    const u = snp(v);
+    assert.equal(u.complete, true);
+    assert.ok(!('S4D' in verdict(u)), v);
+  }
+});
+
 // ---------------------------------------------------------------------------
 // 4. rmpMakeSharedFail is the VMSA paths only; sev_gmem_invalidate() has
 // gmemInvalidateFail.
