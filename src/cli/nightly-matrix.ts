@@ -54,10 +54,13 @@ export const EXPECTED: Record<string, Record<Variant, string[]>> = {
   'd2-stale-vmsa-pa': { 'upstream-base': [], patch1: ['S4', 'S9'], 'upstream-7.3': [] },
   'd4-req-gpa-not-reset': { 'upstream-base': [], patch1: ['B1'], 'upstream-7.3': [] },
   'd5-ap-destroy-guest-invalid': { 'upstream-base': ['B2', 'S8'], patch1: ['B1', 'B2'], 'upstream-7.3': [] },
-  'd6-double-gmem-lookup': { 'upstream-base': ['B3'], patch1: ['B1', 'B3'], 'upstream-7.3': [] },
+  // patch1 S12: the second lookup may fail after the first installed a page (issue 15).
+  'd6-double-gmem-lookup': { 'upstream-base': ['B3'], patch1: ['B1', 'B3', 'S12'], 'upstream-7.3': [] },
+  'd7-dump-freed-vmsa': { 'upstream-base': [], patch1: ['S4', 'S4D', 'S9'], 'upstream-7.3': [] },
   'u1-destroy-reinstalls-kvm-vmsa': { 'upstream-base': ['B2', 'S8'], patch1: ['B1', 'B2'], 'upstream-7.3': [] },
-  'u2-punch-running-vmsa': { 'upstream-base': ['S3', 'S4', 'S9'], patch1: ['B1', 'S3', 'S4', 'S9'], 'upstream-7.3': ['S3'] },
-  'u2-punch-flush-waits': { 'upstream-base': ['S3', 'S4', 'S9'], patch1: ['B1', 'S3', 'S4', 'S9'], 'upstream-7.3': [] },
+  // patch1 S12 is D6(a): the punch can come between patch 1's two lookups (issue 15).
+  'u2-punch-running-vmsa': { 'upstream-base': ['S3', 'S4', 'S9'], patch1: ['B1', 'S3', 'S4', 'S9', 'S12'], 'upstream-7.3': ['S3'] },
+  'u2-punch-flush-waits': { 'upstream-base': ['S3', 'S4', 'S9'], patch1: ['B1', 'S3', 'S4', 'S9', 'S12'], 'upstream-7.3': [] },
   'u4-double-leak': { 'upstream-base': ['S2', 'S10'], patch1: ['S9'], 'upstream-7.3': ['S2', 'S10'] },
 };
 
@@ -74,7 +77,7 @@ export const THREE_VCPU: Record<string, { config: MatrixConfig; expect: Record<V
   },
   'snp3-punch': {
     config: { vm: 'snp', vcpus: 3, gfns: 2, knobs: { maxApRequests: 2, punchHole: true } },
-    expect: { 'upstream-base': ['S3', 'S4', 'S9'], patch1: ['B1', 'S3', 'S4', 'S9'], 'upstream-7.3': ['S3'] },
+    expect: { 'upstream-base': ['S3', 'S4', 'S9'], patch1: ['B1', 'S3', 'S4', 'S9', 'S12'], 'upstream-7.3': ['S3'] },
   },
 };
 

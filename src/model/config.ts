@@ -26,8 +26,14 @@ export interface Knobs {
   fwLaunchFail: boolean;
   /** rmp_make_private() in the SNP launch path may fail. SNP only. */
   rmpMakePrivateFail: boolean;
-  /** rmp_make_shared() may fail (besides the deterministic in-use / immutable failures). SNP only. */
+  /**
+   * rmp_make_shared() of a KVM VMSA page may fail (kvm_rmp_make_shared() in sev_free_vcpu(),
+   * snp_page_reclaim(), patch 1 sev_es_vcpu_free_vmsa()), besides the deterministic in-use /
+   * immutable failures. SNP only.
+   */
   rmpMakeSharedFail: boolean;
+  /** rmp_make_shared() in sev_gmem_invalidate() (hole punch, guest_memfd release) may fail. SNP only. */
+  gmemInvalidateFail: boolean;
   /** SNP_PAGE_RECLAIM may fail. SNP only. */
   reclaimFail: boolean;
   /** kvm_gmem_get_pfn() may fail (-EFAULT, -EHWPOISON). SNP only. */
@@ -88,6 +94,7 @@ export const DEFAULT_KNOBS: Knobs = {
   fwLaunchFail: false,
   rmpMakePrivateFail: false,
   rmpMakeSharedFail: false,
+  gmemInvalidateFail: false,
   reclaimFail: false,
   gmemGetPfnFail: false,
   noMemslot: false,
@@ -115,7 +122,8 @@ export const KNOB_NAMES = Object.keys(DEFAULT_KNOBS) as (keyof Knobs)[];
 export const KNOB_HELP: Record<keyof Knobs, string> = {
   fwLaunchFail: 'LAUNCH_UPDATE_VMSA / SNP_LAUNCH_UPDATE may fail (bad sev_fd, firmware error, -EINTR)',
   rmpMakePrivateFail: 'SNP: rmp_make_private() in the launch path may fail',
-  rmpMakeSharedFail: 'SNP: rmp_make_shared() may fail (besides FAIL_INUSE and immutable pages)',
+  rmpMakeSharedFail: 'SNP: rmp_make_shared() of a KVM VMSA page may fail (besides FAIL_INUSE and immutable pages)',
+  gmemInvalidateFail: 'SNP: rmp_make_shared() in sev_gmem_invalidate() may fail (hole punch, teardown: WARN, freed anyway)',
   reclaimFail: 'SNP: SNP_PAGE_RECLAIM may fail (KVM_BUG, page leaked)',
   gmemGetPfnFail: 'SNP: kvm_gmem_get_pfn() may fail (-EFAULT, -EHWPOISON)',
   noMemslot: 'SNP: the guest may name a gpa without a memslot in AP_CREATE',
@@ -141,6 +149,7 @@ export const KNOB_HELP: Record<keyof Knobs, string> = {
 const SNP_ONLY: readonly (keyof Knobs)[] = [
   'rmpMakePrivateFail',
   'rmpMakeSharedFail',
+  'gmemInvalidateFail',
   'reclaimFail',
   'gmemGetPfnFail',
   'noMemslot',

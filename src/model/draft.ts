@@ -103,7 +103,7 @@ export class Draft {
    */
   allocate(alloc: number, owner: number, rmp: number, choose: Choose): number {
     const referenced = new Set<number>();
-    this.w.vcpus.forEach((c) => [c.upVmsa, c.vmsaPage, c.vmsaPa, c.lPfn].forEach((f) => referenced.add(f)));
+    this.w.vcpus.forEach((c) => [c.upVmsa, c.vmsaPage, c.vmsaPa, c.lPfn, c.lInstalled].forEach((f) => referenced.add(f)));
     this.w.gmem.forEach((f) => referenced.add(f));
     const candidates: number[] = [];
     const kinds = new Set<string>();

@@ -30,7 +30,16 @@ export type VmsaEvent =
   | { e: 'write' | 'read'; field: ProtectedField; vcpu: number; vcpuMutex: number; vmsaMutex: number }
   /** sev_snp_init_protected_guest_state() consumed the request mailbox. */
   | { e: 'consume'; vcpu: number; gpa: number; lastWritten: number }
-  /** kvm_vcpu_reset() finished (sev_es_init_vmcb() done). */
-  | { e: 'reset_end'; vcpu: number; lookupFailed: boolean }
-  /** Firmware read a frame as a VMSA (SNP_DBG_DECRYPT / DBG_DECRYPT of vmsa_pa). */
-  | { e: 'fw_read'; frame: number };
+  /**
+   * kvm_vcpu_reset() finished (sev_es_init_vmcb() done), with mp_state and
+   * vmsa_pa as the reset left them: before kvm_apic_accept_events() (INIT,
+   * KVM_GET_MP_STATE) overrides mp_state with INIT_RECEIVED or RUNNABLE.
+   * `installed` is the frame sev_snp_init_protected_guest_state() installed
+   * in this reset, or NO_FRAME.
+   */
+  | { e: 'reset_end'; vcpu: number; lookupFailed: boolean; mp: number; vmsaPa: number; installed: number }
+  /**
+   * dump_vmcb() -> sev_decrypt_vmsa() hands vcpu's vmsa_pa to the firmware
+   * as the source of SNP_DBG_DECRYPT / DBG_DECRYPT.
+   */
+  | { e: 'fw_read'; vcpu: number; frame: number };

@@ -6,7 +6,7 @@
 //
 // Variables (bits), coarse on purpose (coarser is always sound):
 //   CTL(v)         vCPU v's record except the frame pointers
-//   PTR(v)         its frame pointers: upVmsa, vmsaPage, vmsaPa, lPfn (what
+//   PTR(v)         its frame pointers: upVmsa, vmsaPage, vmsaPa, lPfn, lInstalled (what
 //                  the allocator reads of every vCPU, Draft.allocate)
 //   VCPU_MUTEX(v)  vcpu->mutex of v;  VMSA_MUTEX(v)  its snp_vmsa_mutex
 //   FRAMES         every frame and the allocator;  GMEM  the guest_memfd
@@ -45,7 +45,7 @@ const CTL_ALL = CTL(0) | CTL(1) | CTL(2);
 const NOTHING: Footprint = { reads: 0, writes: 0 };
 const EVERYTHING: Footprint = { reads: ALL, writes: ALL };
 
-const POINTERS = new Set<keyof VcpuFields>(['upVmsa', 'vmsaPage', 'vmsaPa', 'lPfn']);
+const POINTERS = new Set<keyof VcpuFields>(['upVmsa', 'vmsaPage', 'vmsaPa', 'lPfn', 'lInstalled']);
 
 const union = (a: Footprint, b: Footprint): Footprint => ({ reads: a.reads | b.reads, writes: a.writes | b.writes });
 

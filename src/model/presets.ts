@@ -73,11 +73,20 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'd6-double-gmem-lookup',
     defect: 'D6',
-    description: 'SNP, 2 vCPUs: the first VMSA lookup fails (kvm_gmem_get_pfn error), patch 1\'s sev_es_init_vmcb() looks up again and installs vmsa_pa on a HALTED vCPU (B3).',
+    description: 'SNP, 2 vCPUs: the first VMSA lookup fails (kvm_gmem_get_pfn error), patch 1\'s sev_es_init_vmcb() looks up again and installs vmsa_pa on a HALTED vCPU (B3); or the first lookup installs a page and the second fails, leaving INVALID_PAGE on a RUNNABLE vCPU (S12).',
     vm: 'snp',
     vcpus: 2,
     gfns: 1,
     knobs: { maxApRequests: 1, gmemGetPfnFail: true },
+  },
+  {
+    name: 'd7-dump-freed-vmsa',
+    defect: 'D7',
+    description: 'SEV-ES, 1 vCPU: LAUNCH_UPDATE_VMSA fails after LAUNCH_START, patch 1 frees the VMSA but leaves vmsa_pa; KVM_RUN fails VMRUN and dump_vmcb() (dump_invalid_vmcb=1, debug policy) hands the freed page to DBG_DECRYPT (S4D).',
+    vm: 'es',
+    vcpus: 1,
+    gfns: 1,
+    knobs: { fwLaunchFail: true, runBeforeLaunch: true, dumpOnFail: true },
   },
   {
     name: 'u1-destroy-reinstalls-kvm-vmsa',
@@ -91,7 +100,7 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'u2-punch-running-vmsa',
     defect: 'U2',
-    description: 'SNP, 2 vCPUs: PUNCH_HOLE of the gmem page backing a guest VMSA while the AP runs on it (freed while RMP-assigned, S3) or sits idle (dangling vmsa_pa, S9/S4). The 7.3 kick is asynchronous here.',
+    description: 'SNP, 2 vCPUs: PUNCH_HOLE of the gmem page backing a guest VMSA while the AP runs on it (freed while RMP-assigned, S3) or sits idle (dangling vmsa_pa, S9/S4). The 7.3 kick is asynchronous here. On patch 1 the punch can also fall between its two lookups, so the second installs a fresh non-VMSA page (D6(a), S12).',
     vm: 'snp',
     vcpus: 2,
     gfns: 1,

@@ -112,6 +112,8 @@ export interface VcpuFields {
   lOrigin: number;
   /** Ghost: sev_snp_init_protected_guest_state() consumed a request whose lookup failed (for B3). */
   lLookupFailed: boolean;
+  /** Ghost: the frame sev_snp_init_protected_guest_state() installed as vmsa_pa in this reset, or NO_FRAME (S12). */
+  lInstalled: number;
   // --- ghosts ---
   /** gfn whose gmem frame is installed as vmsa_pa, or -1 (kernel-notes §6.2 ghostGfn). */
   ghostGfn: number;
@@ -145,6 +147,7 @@ export const Vcpu = Record<VcpuFields>({
   lStale: false,
   lOrigin: 0,
   lLookupFailed: false,
+  lInstalled: NO_FRAME,
   ghostGfn: -1,
   ghostLastWritten: Gpa.ZERO,
   ghostDestroyed: false,
@@ -160,6 +163,7 @@ export const VCPU_LOCALS_CLEAR: Partial<VcpuFields> = {
   lStale: false,
   lOrigin: 0,
   lLookupFailed: false,
+  lInstalled: NO_FRAME,
 };
 
 export interface WorldFields {

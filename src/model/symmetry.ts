@@ -37,7 +37,7 @@ const fField = (k: (typeof FRAME_KEYS)[number]): number => FRAME_KEYS.indexOf(k)
 /** vCPU fields holding a vCPU id, a gpa (gfn index when >= 0), or a frame. */
 const V_VCPU = [vField('lTarget')];
 const V_GPA = (['upPendingGpa', 'upGuestVmsaGpa', 'vmsaGpa', 'reqGpa', 'lGpa', 'ghostGfn', 'ghostLastWritten'] as const).map(vField);
-const V_FRAME = (['upVmsa', 'vmsaPage', 'vmsaPa', 'lPfn'] as const).map(vField);
+const V_FRAME = (['upVmsa', 'vmsaPage', 'vmsaPa', 'lPfn', 'lInstalled'] as const).map(vField);
 const F_ALLOC = fField('alloc');
 const F_OWNER = fField('owner');
 const F_IN_USE = fField('inUseBy');

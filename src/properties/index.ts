@@ -4,9 +4,9 @@ import type { Invariant, TransitionProperty } from '../explorer/model.js';
 import type { Ctx } from '../model/context.js';
 import type { World } from '../model/state.js';
 import type { VmsaStep } from '../model/step.js';
-import { destroyEffective, destroyLeavesNoVmsa, haltedAfterFailedLookup, noStaleConsume, pendingGpaResetWhenIdle, vmsaPaCoherent } from './lifecycle.js';
+import { destroyEffective, destroyLeavesNoVmsa, haltedAfterFailedLookup, noStaleConsume, pendingGpaResetWhenIdle, vmsaPaCoherent, vmsaPaStable } from './lifecycle.js';
 import { deadIsDead, lockDiscipline } from './locking.js';
-import { freeOnlyShared, noDanglingVmsaPaAtVmrun, noDoubleFree, noLeakAtEnd, noLeakReuse, noNullVmsaRef } from './memory.js';
+import { freeOnlyShared, noDanglingVmsaPaAtDump, noDanglingVmsaPaAtVmrun, noDoubleFree, noLeakAtEnd, noLeakReuse, noNullVmsaRef } from './memory.js';
 
 export interface VmsaProperties {
   invariants: Invariant<World>[];
@@ -27,6 +27,8 @@ export function vmsaProperties(ctx: Ctx): VmsaProperties {
       destroyEffective,
       deadIsDead,
       haltedAfterFailedLookup,
+      vmsaPaStable,
+      noDanglingVmsaPaAtDump(ctx),
     ],
   };
 }
@@ -35,6 +37,10 @@ export function vmsaProperties(ctx: Ctx): VmsaProperties {
 export function propertyCatalogue(ctx: Ctx): { id: string; name: string; description: string }[] {
   const p = vmsaProperties(ctx);
   const all = [...p.invariants, ...p.transitionProperties].map(({ id, name, description }) => ({ id, name, description }));
-  const key = (id: string): number => (id.startsWith('S') ? 0 : 100) + Number(id.slice(1));
+  // S1 < S4 < S4D < S5 < ... < S12 < B1: the number, then a letter suffix.
+  const key = (id: string): number => {
+    const m = /^([A-Z])(\d+)([A-Z]?)$/.exec(id)!;
+    return (m[1] === 'S' ? 0 : 1000) + 10 * Number(m[2]) + (m[3] ? 1 : 0);
+  };
   return all.sort((a, b) => key(a.id) - key(b.id));
 }

@@ -1,5 +1,5 @@
 // VMSA lifecycle properties: what vmsa_pa and the request mailbox mean
-// (kernel-notes §6.5 S7-S9, B1-B3).
+// (kernel-notes §6.5 S7-S9, B1-B3; S12 from issue 15).
 
 import type { Invariant, TransitionProperty } from '../explorer/model.js';
 import type { Ctx } from '../model/context.js';
@@ -52,7 +52,7 @@ export function vmsaPaCoherent(ctx: Ctx): Invariant<World> {
       'VMSA bookkeeping names: the KVM VMSA (SHARED/PRIVATE, or upstream svm->sev_es.vmsa without a guest ' +
       'VMSA), or the gmem page now backing the guest VMSA gpa. A pending 7.3 KVM_REQ_VMSA_PAGE_RELOAD ' +
       'excuses a stale value (it is re-resolved before the next VMRUN). Guards D2, U2 (dangling after a ' +
-      'punch), D6(a).',
+      'punch). Not D6(a): the second lookup installs the page that then backs the gpa, which is coherent (S12).',
     check(w) {
       if (w.destroyed) return null; // the vCPUs are gone
       for (let v = 0; v < ctx.n; v++) {
@@ -118,15 +118,33 @@ export const haltedAfterFailedLookup: TP = {
   name: 'halted-after-failed-lookup-has-no-vmsa',
   description:
     'Behaviour diff: when sev_snp_init_protected_guest_state() could not look up the requested VMSA and ' +
-    'left the vCPU HALTED, vmsa_pa is still INVALID_PAGE when kvm_vcpu_reset() ends. Patch 1 looks the gpa ' +
-    'up a second time in sev_es_init_vmcb() (D6(b)); upstream-base re-installs the KVM VMSA (U1).',
+    'left the vCPU HALTED, vmsa_pa is still INVALID_PAGE when kvm_vcpu_reset() ends (before an INIT or ' +
+    'KVM_GET_MP_STATE caller overrides mp_state; every reset path). Patch 1 looks the gpa up a second time ' +
+    'in sev_es_init_vmcb() (D6(b)); upstream-base re-installs the KVM VMSA (U1).',
   check(_before, step, after) {
     for (const e of step.events) {
       if (e.e !== 'reset_end' || !e.lookupFailed) continue;
-      const c = after.vcpus.get(e.vcpu)!;
-      if (c.mp === Mp.HALTED && c.vmsaPa !== NO_FRAME) {
-        return `vcpu${e.vcpu} is HALTED after a failed VMSA lookup, yet vmsa_pa = ${describeFrame(after, c.vmsaPa)}`;
+      if (e.mp === Mp.HALTED && e.vmsaPa !== NO_FRAME) {
+        return `vcpu${e.vcpu} is HALTED after a failed VMSA lookup, yet vmsa_pa = ${describeFrame(after, e.vmsaPa)}`;
       }
+    }
+    return null;
+  },
+};
+
+export const vmsaPaStable: TP = {
+  id: 'S12',
+  name: 'vmsa-pa-stable',
+  description:
+    'The page sev_snp_init_protected_guest_state() installed as vmcb->control.vmsa_pa (and marked the vCPU ' +
+    'RUNNABLE for) is still vmsa_pa when the same kvm_vcpu_reset() ends. Guards D6(a): patch 1\'s ' +
+    'sev_es_init_vmcb() looks the guest VMSA gpa up a second time, and a hole punch in between makes that ' +
+    'lookup allocate a fresh zeroed page (not a VMSA), or a failing lookup leaves INVALID_PAGE.',
+  check(_before, step, after) {
+    for (const e of step.events) {
+      if (e.e !== 'reset_end' || e.installed === NO_FRAME || e.vmsaPa === e.installed) continue;
+      const now = e.vmsaPa === NO_FRAME ? 'INVALID_PAGE' : describeFrame(after, e.vmsaPa);
+      return `vcpu${e.vcpu}: sev_snp_init_protected_guest_state() installed ${describeFrame(after, e.installed)}, but the reset ends with vmsa_pa = ${now}`;
     }
     return null;
   },

@@ -59,6 +59,18 @@ export function freeOnlyShared(ctx: Ctx): TP {
   };
 }
 
+/**
+ * Whether frame f is vCPU v's live VMSA page: its own KVM-allocated VMSA, or
+ * the guest_memfd page now backing the gfn v installed as its guest VMSA.
+ */
+function isLiveVmsaOf(ctx: Ctx, w: World, v: number, f: number): boolean {
+  const c = w.vcpus.get(v)!;
+  const p = w.frames.get(f)!;
+  const ownKvm = p.alloc === Alloc.KVM_VMSA && p.owner === v && kvmVmsaFrame(ctx, c) === f;
+  const liveGuest = p.alloc === Alloc.GMEM && c.ghostGfn >= 0 && p.owner === c.ghostGfn && w.gmem.get(c.ghostGfn) === f;
+  return ownKvm || liveGuest;
+}
+
 export function noDanglingVmsaPaAtVmrun(ctx: Ctx): TP {
   return {
     id: 'S4',
@@ -70,12 +82,30 @@ export function noDanglingVmsaPaAtVmrun(ctx: Ctx): TP {
       'guest VMSA page still installed, or reallocated to another gfn).',
     check(before, step) {
       for (const e of step.events) {
-        if (e.e !== 'vmrun') continue;
-        const c = before.vcpus.get(e.vcpu)!;
-        const p = before.frames.get(e.frame)!;
-        const ownKvm = p.alloc === Alloc.KVM_VMSA && p.owner === e.vcpu && kvmVmsaFrame(ctx, c) === e.frame;
-        const liveGuest = p.alloc === Alloc.GMEM && c.ghostGfn >= 0 && p.owner === c.ghostGfn && before.gmem.get(c.ghostGfn) === e.frame;
-        if (!ownKvm && !liveGuest) return `vcpu${e.vcpu} issues VMRUN with vmsa_pa = ${describeFrame(before, e.frame)}`;
+        if (e.e === 'vmrun' && !isLiveVmsaOf(ctx, before, e.vcpu, e.frame)) {
+          return `vcpu${e.vcpu} issues VMRUN with vmsa_pa = ${describeFrame(before, e.frame)}`;
+        }
+      }
+      return null;
+    },
+  };
+}
+
+export function noDanglingVmsaPaAtDump(ctx: Ctx): TP {
+  return {
+    id: 'S4D',
+    name: 'no-dangling-vmsa-pa-at-dump',
+    description:
+      'When dump_vmcb() -> sev_decrypt_vmsa() hands vmcb->control.vmsa_pa to the firmware as the source of ' +
+      'SNP_DBG_DECRYPT / DBG_DECRYPT, that frame is this vCPU\'s live VMSA page, as for VMRUN (S4), not a page ' +
+      'that was freed (and perhaps handed out again). Guards D7 (kernel-notes §6.3 step 7, S4\'): patch 1 takes ' +
+      'the firmware path for an unprotected vCPU whose VMSA a failed launch freed; on SEV-ES the firmware ' +
+      'decrypts the freed page with the guest key.',
+    check(before, step) {
+      for (const e of step.events) {
+        if (e.e === 'fw_read' && !isLiveVmsaOf(ctx, before, e.vcpu, e.frame)) {
+          return `dump_vmcb(vcpu${e.vcpu}): the firmware decrypts vmsa_pa = ${describeFrame(before, e.frame)}`;
+        }
       }
       return null;
     },

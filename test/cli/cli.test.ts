@@ -39,6 +39,7 @@ test('bad input: one line on stderr, exit 2', () => {
   assertUsageError(['check', '--vcpus', '4'], /--vcpus must be 1, 2 or 3/);
   assertUsageError(['check', '--vcpus', 'two'], /--vcpus must be a whole number/);
   assertUsageError(['check', '--vm', 'es', '--knob', 'punchHole=true'], /punchHole applies to SEV-SNP guests only/);
+  assertUsageError(['check', '--vm', 'es', '--knob', 'gmemInvalidateFail'], /gmemInvalidateFail applies to SEV-SNP guests only/);
   assertUsageError(['check', '--vm', 'snp', '--knob', 'launchBeforeStart'], /launchBeforeStart applies to SEV-ES guests only/);
   assertUsageError(['check', '--variant', 'patch2'], /unknown variant "patch2"/);
   assertUsageError(['check', '--preset', 'nope'], /unknown preset "nope"/);
@@ -91,8 +92,20 @@ test('--json summary carries the fields the architecture note promises', () => {
 test('list commands print the catalogue', () => {
   assert.match(run('list', 'presets').out, /d1-es-launch-retry/);
   assert.match(run('list', 'properties').out, /S4 no-dangling-vmsa-pa-at-vmrun/);
+  assert.match(run('list', 'properties').out, /S4D no-dangling-vmsa-pa-at-dump/);
+  assert.match(run('list', 'properties').out, /S12 vmsa-pa-stable/);
+  assert.match(run('list', 'knobs').out, /gmemInvalidateFail/);
   assert.match(run('list', 'variants').out, /upstream-7\.3/);
   assert.match(run('list', 'models').out, /peterson/);
+});
+
+test('rmpMakeSharedFail fails only the VMSA paths: S3 holds with one vCPU and a failing launch (issue 15)', () => {
+  const r = run('check', '--variant', 'upstream-base', '--vcpus', '1', '--knob', 'fwLaunchFail', '--knob', 'rmpMakeSharedFail', '--out', join(tmp, 'rmp'), '--json');
+  // Exit 1: U4 by a failing kvm_rmp_make_shared() in the reclaim (S2, S10); S3 is not among them.
+  assert.equal(r.code, 1, r.err);
+  const s = JSON.parse(r.out) as { complete: boolean; violations: { property: string }[] };
+  assert.equal(s.complete, true);
+  assert.deepEqual(s.violations.map((v) => v.property), ['S2', 'S10']);
 });
 
 test('a configuration without a preset writes its traces (ITF included) and they replay', () => {
@@ -138,9 +151,9 @@ test('the main job (`default`, what npm start runs): every preset x every varian
   assert.equal(two.code, 0, two.err);
   assert.equal(one.code, 0, one.err);
   assert.equal(two.out.split(join(tmp, 'default-2')).join('OUT'), one.out.split(join(tmp, 'default-1')).join('OUT'));
-  // 11 presets x 3 variants, in preset order (src/model/presets.ts).
+  // 12 presets x 3 variants, in preset order (src/model/presets.ts).
   const runs = JSON.parse(readFileSync(join(tmp, 'default-2', 'default.json'), 'utf8')) as { target: string }[];
-  assert.equal(runs.length, 33);
+  assert.equal(runs.length, 36);
   assert.deepEqual(
     runs.slice(0, 3).map((r) => r.target),
     ['smoke-upstream-base', 'smoke-patch1', 'smoke-upstream-7.3'],

@@ -2,9 +2,10 @@
 
 import { bfs, type SearchOptions, type SearchResult } from '../../src/explorer/bfs.js';
 import { DEFAULT_KNOBS, type Knobs, type Variant, type VmsaConfig } from '../../src/model/config.js';
-import { vmsaModel } from '../../src/model/index.js';
+import { vmsaModel, type VmsaModel } from '../../src/model/index.js';
 import { findPreset, presetKnobs } from '../../src/model/presets.js';
 import type { World } from '../../src/model/state.js';
+import type { Rule } from '../../src/model/rules.js';
 import type { VmsaStep } from '../../src/model/step.js';
 
 export type Result = SearchResult<World, VmsaStep>;
@@ -35,4 +36,21 @@ export function labels(r: Result, property: string): string[] {
   const v = r.violations.find((x) => x.property.id === property);
   if (!v) throw new Error(`${property} not violated`);
   return v.trace.slice(1).map((e) => e.step!.label.replace(/ => .*$/, ''));
+}
+
+/**
+ * The model with some kinds of step never taken: a restriction, so every
+ * trace it finds is a trace of the full model. Used to show a property fires
+ * on one particular path (e.g. a reset reached only through INIT).
+ */
+export function without(c: VmsaConfig, rules: readonly Rule[]): VmsaModel {
+  const m = vmsaModel(c);
+  return { ...m, steps: (w) => m.steps(w).filter((s) => !rules.includes(s.rule)) };
+}
+
+/** The rules of a violation's trace, in order. */
+export function rules(r: Result, property: string): string[] {
+  const v = r.violations.find((x) => x.property.id === property);
+  if (!v) throw new Error(`${property} not violated`);
+  return v.trace.slice(1).map((e) => e.step!.rule);
 }

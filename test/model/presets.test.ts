@@ -77,9 +77,21 @@ const EXPECTATIONS: Expectation[] = [
     // base: the failed lookup (11), install of nothing (12), sev_es_init_vmcb
     // re-installs the KVM VMSA on the HALTED vCPU (13): B3 (the U1 mechanism).
     // patch1: same, but its sev_es_init_vmcb looks up again (13) and installs
-    // the gmem page on the HALTED vCPU (14).
-    expect: { 'upstream-base': { B3: 13 }, patch1: { B1: 11, B3: 14 }, 'upstream-7.3': HOLDS },
+    // the gmem page on the HALTED vCPU (14). S12 at 14 (since issue 15): the
+    // first lookup succeeds and installs (11, 12), the second one fails (13)
+    // and leaves INVALID_PAGE on a RUNNABLE vCPU (14).
+    expect: { 'upstream-base': { B3: 13 }, patch1: { B1: 11, B3: 14, S12: 14 }, 'upstream-7.3': HOLDS },
     why: 'D6(b) in patch 1; the base shows the same symptom through U1; 7.3 marks the vCPU RUNNABLE',
+  },
+  {
+    preset: 'd7-dump-freed-vmsa',
+    // LAUNCH_START (1), LAUNCH_UPDATE_VMSA fails and patch 1 frees the page
+    // with vmsa_pa left on it: S9 at 2. KVM_RUN (3), VMRUN of the free page:
+    // S4 at 4; the unencrypted page fails VMRUN, dump_vmcb() hands it to
+    // DBG_DECRYPT: S4D at 5. Upstream keeps the page and, unprotected, dumps
+    // it without the firmware.
+    expect: { 'upstream-base': HOLDS, patch1: { S4: 4, S4D: 5, S9: 2 }, 'upstream-7.3': HOLDS },
+    why: 'D7: sev_decrypt_vmsa() takes the firmware path for an unprotected vCPU in NONE state',
   },
   {
     preset: 'u1-destroy-reinstalls-kvm-vmsa',
@@ -97,9 +109,11 @@ const EXPECTATIONS: Expectation[] = [
     // patch1: one more step (sev_es_init_vmcb's second lookup has its own install).
     // 7.3 with an asynchronous kick: the punch still frees the page while vcpu1
     // runs on it (S3, open question 6), but vmsa_pa is reloaded (S4, S9 hold).
+    // patch1 S12 at 16 (D6(a), since issue 15): install (12), punch (13, 14),
+    // sev_es_init_vmcb's lookup allocates a fresh page (15) and installs it (16).
     expect: {
       'upstream-base': { S3: 16, S4: 16, S9: 16 },
-      patch1: { B1: 11, S3: 17, S4: 17, S9: 17 },
+      patch1: { B1: 11, S3: 17, S4: 17, S9: 17, S12: 16 },
       'upstream-7.3': { S3: 16 },
     },
     why: 'U2/U3 in every pre-7.3 variant (kernel-notes §6.7 row 5)',
@@ -109,9 +123,10 @@ const EXPECTATIONS: Expectation[] = [
     // The TLB flush forces vcpu1 out of guest mode, but in the base and patch 1
     // nothing stops it from entering again before the folio is freed, hence the
     // same traces; in 7.3 the pending reload keeps it out until the punch is done.
+    // patch1 S12 at 16 as above: the punch needs no running vCPU.
     expect: {
       'upstream-base': { S3: 16, S4: 16, S9: 16 },
-      patch1: { B1: 11, S3: 17, S4: 17, S9: 17 },
+      patch1: { B1: 11, S3: 17, S4: 17, S9: 17, S12: 16 },
       'upstream-7.3': HOLDS,
     },
     why: 'what 7.3 relies on: with a waiting flush, U2 is fixed only there',

@@ -15,10 +15,12 @@ const FAILS_ON_PRESET: Record<string, [string, 'upstream-base' | 'patch1' | 'ups
   S2: ['u4-double-leak', 'upstream-base'],
   S3: ['u2-punch-running-vmsa', 'upstream-base'],
   S4: ['d2-stale-vmsa-pa', 'patch1'],
+  S4D: ['d7-dump-freed-vmsa', 'patch1'],
   S5: ['d1-es-launch-retry', 'patch1'],
   S8: ['u1-destroy-reinstalls-kvm-vmsa', 'upstream-base'],
   S9: ['d2-stale-vmsa-pa', 'patch1'],
   S10: ['u4-double-leak', 'upstream-base'],
+  S12: ['u2-punch-running-vmsa', 'patch1'],
   B1: ['smoke', 'patch1'],
   B2: ['d5-ap-destroy-guest-invalid', 'patch1'],
   B3: ['d6-double-gmem-lookup', 'patch1'],
@@ -91,11 +93,11 @@ test('S1, S6, S7, S11 hold on every preset of the real model', () => {
   }
 });
 
-test('the property catalogue has S1-S11 and B1-B3 with kebab-case names and descriptions', () => {
+test('the property catalogue has S1-S12, S4D and B1-B3 with kebab-case names and descriptions', () => {
   const cat = propertyCatalogue(makeCtx(config('patch1', 'snp', 2, {})));
   assert.deepEqual(
     cat.map((p) => p.id),
-    ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10', 'S11', 'B1', 'B2', 'B3'],
+    ['S1', 'S2', 'S3', 'S4', 'S4D', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10', 'S11', 'S12', 'B1', 'B2', 'B3'],
   );
   for (const p of cat) {
     assert.match(p.name, /^[a-z0-9]+(-[a-z0-9]+)*$/);

@@ -112,7 +112,7 @@ test('results.sarif is valid SARIF 2.1.0: one rule per property, one result per 
   const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as NightlySummary;
   const sr = log.runs[0]!;
   const ids = sr.tool.driver.rules.map((x) => x.id);
-  assert.deepEqual(ids, ['B1', 'B2', 'B3', 'DL', 'S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10', 'S11']);
+  assert.deepEqual(ids, ['B1', 'B2', 'B3', 'DL', 'S1', 'S2', 'S3', 'S4', 'S4D', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10', 'S11', 'S12']);
   const violations = s.runs.flatMap((x) => x.violations.map((v) => `${x.id} ${v.property}`));
   assert.deepEqual(sr.results.map((x) => `${x.properties.entry} ${x.ruleId}`), violations);
   for (const res of sr.results) {

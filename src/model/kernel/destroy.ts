@@ -7,18 +7,16 @@
 import type { Choose } from '../choice.js';
 import type { Ctx } from '../context.js';
 import type { Draft } from '../draft.js';
-import { HOLE, Rmp } from '../state.js';
+import { HOLE } from '../state.js';
+import { sevGmemInvalidateAndFree } from './gmem.js';
 import { sevFreeVcpu } from './kvm-vmsa.js';
-import { rmpMakeShared } from './mm.js';
 
 export function kvmDestroyVm(d: Draft, ctx: Ctx, choose: Choose): void {
   for (let v = 0; v < ctx.n; v++) sevFreeVcpu(d, ctx, v, choose);
   for (let g = 0; g < ctx.gfns; g++) {
     const f = d.w.gmem.get(g)!;
     if (f === HOLE) continue;
-    // sev_gmem_invalidate(): WARN on failure, freed anyway.
-    if (d.frame(f).rmp !== Rmp.HV) rmpMakeShared(d, ctx, f, choose);
-    d.free(f);
+    sevGmemInvalidateAndFree(d, ctx, f, choose); // WARN on failure, freed anyway
     d.set({ gmem: d.w.gmem.set(g, HOLE) });
   }
   d.set({ destroyed: true });

@@ -36,16 +36,24 @@ export function gmemInvalidateBegin(d: Draft, ctx: Ctx, g: number): void {
 }
 
 /**
- * truncate -> free_folio -> sev_gmem_invalidate(): rmp_make_shared() of an
- * assigned page; on failure WARN_ONCE and the folio is freed anyway (U2,
- * kernel-source-checks §7). No check of any vCPU's vmsa_pa.
+ * sev_gmem_invalidate() (the guest_memfd free_folio hook) and the free that
+ * follows it: rmp_make_shared() of an assigned page; on failure WARN_ONCE
+ * and the folio is freed anyway (U2, kernel-source-checks §7). It fails
+ * while a vCPU runs on the page (FAIL_INUSE), on an immutable page, or by a
+ * firmware fault of its own (the gmemInvalidateFail knob, separate from
+ * rmpMakeSharedFail so that a fault here does not hide the VMSA paths).
+ * No check of any vCPU's vmsa_pa.
  */
-export function gmemFreeFolio(d: Draft, ctx: Ctx, g: number, choose: Choose): void {
-  const f = d.w.gmem.get(g)!;
+export function sevGmemInvalidateAndFree(d: Draft, ctx: Ctx, f: number, choose: Choose): void {
   const p = d.frame(f);
   if (p.rmp !== Rmp.HV && p.inUseBy < 0 && p.rmp !== Rmp.PRE) {
-    if (!choose('rmp_make_shared fails', ctx.k.rmpMakeSharedFail)) d.setFrame(f, { rmp: Rmp.HV });
+    if (!choose('sev_gmem_invalidate: rmp_make_shared fails', ctx.k.gmemInvalidateFail)) d.setFrame(f, { rmp: Rmp.HV });
   }
   d.free(f);
+}
+
+/** truncate -> free_folio -> sev_gmem_invalidate(), then the hole. */
+export function gmemFreeFolio(d: Draft, ctx: Ctx, g: number, choose: Choose): void {
+  sevGmemInvalidateAndFree(d, ctx, d.w.gmem.get(g)!, choose);
   d.set({ gmem: d.w.gmem.set(g, HOLE), punching: -1 });
 }

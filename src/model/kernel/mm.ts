@@ -11,7 +11,8 @@ import { Alloc, HOLE, NO_FRAME, Rmp } from '../state.js';
  * with the page as its VMSA (FAIL_INUSE, Sean's 5/7 trace), on an immutable
  * page (the PRE state after rmp_make_private(..., immutable=true); inferred
  * from the SNP ABI, hence the reclaim in the launch error path), or by a
- * modelled firmware fault.
+ * modelled firmware fault (rmpMakeSharedFail: the KVM VMSA paths only;
+ * sev_gmem_invalidate() has its own knob, gmem.ts).
  */
 export function rmpMakeShared(d: Draft, ctx: Ctx, f: number, choose: Choose): boolean {
   const p = d.frame(f);

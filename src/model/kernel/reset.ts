@@ -73,7 +73,7 @@ export function snpInitProtectedInstall(d: Draft, ctx: Ctx, v: number): void {
   else d.note(`vmsa_pa = ${showFrame(c.lPfn)}, RUNNABLE`);
   switch (ctx.variant) {
     case 'upstream-base':
-      if (ok) d.setVcpu(v, { upHasGuestVmsa: true, vmsaPa: c.lPfn, mp: Mp.RUNNABLE, ghostGfn: c.lGpa });
+      if (ok) d.setVcpu(v, { upHasGuestVmsa: true, vmsaPa: c.lPfn, mp: Mp.RUNNABLE, ghostGfn: c.lGpa, lInstalled: c.lPfn });
       break;
     case 'upstream-7.3':
       if (ok) {
@@ -81,14 +81,14 @@ export function snpInitProtectedInstall(d: Draft, ctx: Ctx, v: number): void {
         // if (mmu_invalidate_retry_gfn()) KVM_REQ_VMSA_PAGE_RELOAD else vmsa_pa = pfn
         d.setVcpu(v, { upGuestVmsaGpa: c.lGpa });
         if (c.lStale) d.setVcpu(v, { reqReload: true });
-        else d.setVcpu(v, { vmsaPa: c.lPfn, ghostGfn: c.lGpa });
+        else d.setVcpu(v, { vmsaPa: c.lPfn, ghostGfn: c.lGpa, lInstalled: c.lPfn });
       }
       // "Mark vCPU RUNNABLE after AP_CREATE, even if VMSA is unusable" (U5 fix).
       d.setVcpu(v, { mp: Mp.RUNNABLE });
       break;
     case 'patch1':
       // if (!VALID_PAGE(vmsa_pa)) return; vmsa_pa = ...; RUNNABLE
-      if (ok) d.setVcpu(v, { vmsaPa: c.lPfn, mp: Mp.RUNNABLE, ghostGfn: c.lGpa });
+      if (ok) d.setVcpu(v, { vmsaPa: c.lPfn, mp: Mp.RUNNABLE, ghostGfn: c.lGpa, lInstalled: c.lPfn });
       break;
   }
   releaseOwnVmsaMutex(d, v);
@@ -140,10 +140,13 @@ export function sevEsInitVmcbInstall(d: Draft, ctx: Ctx, v: number): void {
  *  REQ (vcpu_enter_guest): back to the run loop (`if mp != RUNNABLE goto out`);
  *  INIT (kvm_apic_accept_events): mp = RUNNABLE for the BSP, INIT_RECEIVED for APs;
  *  GET_MP_STATE: the same, then the ioctl returns and drops vcpu->mutex.
+ * The reset_end event carries mp_state and vmsa_pa as the reset itself left
+ * them, before the INIT override: B3 and S12 are about the reset, and on the
+ * INIT and KVM_GET_MP_STATE paths the override would hide what it did.
  */
 function resetEnd(d: Draft, _ctx: Ctx, v: number): void {
   const c = d.vcpu(v);
-  d.emit({ e: 'reset_end', vcpu: v, lookupFailed: c.lLookupFailed });
+  d.emit({ e: 'reset_end', vcpu: v, lookupFailed: c.lLookupFailed, mp: c.mp, vmsaPa: c.vmsaPa, installed: c.lInstalled });
   if (c.lOrigin !== ResetOrigin.REQ) d.setVcpu(v, { mp: v === 0 ? Mp.RUNNABLE : Mp.INIT_RECEIVED });
   if (c.lOrigin === ResetOrigin.GET_MP_STATE) {
     d.setLock('vcpuMutex', v, Holder.NONE);

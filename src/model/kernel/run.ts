@@ -68,7 +68,10 @@ export function dumpVmcb(d: Draft, ctx: Ctx, v: number, choose: Choose): void {
     // SNP: snp_alloc_firmware_page(); ES: alloc_page().
     const tmp = d.allocate(Alloc.FWTMP, v, ctx.snp ? Rmp.FW : Rmp.HV, choose);
     if (tmp >= 0) {
-      if (c.vmsaPa !== NO_FRAME) d.emit({ e: 'fw_read', frame: c.vmsaPa }); // (SNP_)DBG_DECRYPT(src = vmsa_pa)
+      // (SNP_)DBG_DECRYPT(src = vmsa_pa): KVM hands the page to the firmware
+      // (S4D). Whether the firmware then rejects it (SNP: RMP check; before
+      // LAUNCH_START: no guest context) does not make handing it over right.
+      if (c.vmsaPa !== NO_FRAME) d.emit({ e: 'fw_read', vcpu: v, frame: c.vmsaPa });
       // SNP: snp_page_reclaim(); failure -> leaked, NULL returned, nothing to free.
       const usable = !ctx.snp || snpPageReclaim(d, ctx, tmp, choose);
       if (usable) d.free(tmp); // sev_free_decrypted_vmsa(): free_page(vmsa)
