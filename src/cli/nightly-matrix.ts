@@ -19,7 +19,7 @@ export interface MatrixConfig {
   vm?: 'es' | 'snp';
   vcpus?: number;
   gfns?: number;
-  knobs?: Record<string, boolean | number>;
+  knobs?: Record<string, boolean | number | number[] | string>;
 }
 
 export interface MatrixEntry {
@@ -126,7 +126,8 @@ function checkEntry(x: unknown, where: string): MatrixEntry {
     if (c.knobs !== undefined) {
       if (!isObj(c.knobs)) fail(where, 'config.knobs must be an object of name: value');
       for (const [k, v] of Object.entries(c.knobs)) {
-        if (typeof v !== 'boolean' && !Number.isSafeInteger(v)) fail(where, `config.knobs.${k} must be true, false or a whole number`);
+        const set = v === 'all' || (Array.isArray(v) && v.every((x) => Number.isSafeInteger(x))); // apCreators, apTargets
+        if (typeof v !== 'boolean' && !Number.isSafeInteger(v) && !set) fail(where, `config.knobs.${k} must be true, false or a whole number (apCreators, apTargets: "all" or a list of vCPU ids)`);
       }
     }
   }
@@ -175,7 +176,7 @@ export function readMatrix(file: string): MatrixEntry[] {
   return parseMatrix(text, file);
 }
 
-function knobFlags(knobs: Record<string, boolean | number> | undefined): string[] {
+function knobFlags(knobs: MatrixConfig['knobs']): string[] {
   return Object.entries(knobs ?? {}).map(([k, v]) => `${k}=${String(v)}`);
 }
 
