@@ -19,7 +19,7 @@ const VARIANTS: Variant[] = ['upstream-base', 'patch1', 'upstream-7.3'];
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const withKnobs = (c: VmsaConfig, k: Partial<Knobs>): VmsaConfig => ({ ...c, knobs: { ...c.knobs, ...k } });
 
-/** Every reachable state's plain encoding (no symmetry), by a search of its own, and the properties violated on the way. */
+/** Every reachable state's plain encoding (no symmetry), by a search of its own, and the properties violated on the way (DL: deadlock). */
 function reachable(c: VmsaConfig): { states: Set<string>; violated: Set<string> } {
   const m = vmsaModel(c);
   const states = new Set<string>();
@@ -35,7 +35,9 @@ function reachable(c: VmsaConfig): { states: Set<string>; violated: Set<string> 
   for (const w of m.initStates()) visit(w);
   while (queue.length > 0) {
     const w = queue.pop()!;
-    for (const s of m.steps(w)) {
+    const steps = m.steps(w);
+    if (steps.length === 0 && !m.isFinal!(w)) violated.add('DL'); // a deadlock, as the explorer reports it
+    for (const s of steps) {
       const next = m.apply(w, s);
       for (const p of m.transitionProperties) if (p.check(w, s, next) !== null) violated.add(p.id);
       visit(next);
