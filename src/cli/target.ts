@@ -7,6 +7,7 @@ import type { Model, Step } from '../explorer/model.js';
 import { ConfigError, DEFAULT_KNOBS, KNOB_NAMES, VARIANTS, validateConfig, type Knobs, type Variant, type VmsaConfig } from '../model/config.js';
 import { vmsaModel } from '../model/index.js';
 import { findPreset, PRESETS, presetKnobs } from '../model/presets.js';
+import { parseVcpuSet, type VcpuSet } from '../model/vcpu-set.js';
 import { ModelSpecError, resolveModel } from '../models/index.js';
 import { UsageError } from './errors.js';
 
@@ -25,12 +26,17 @@ export interface TargetFlags {
   knob?: string[];
 }
 
-function parseKnob(text: string): [keyof Knobs, boolean | number] {
+function parseKnob(text: string): [keyof Knobs, boolean | number | VcpuSet] {
   const m = /^([A-Za-z]+)(?:=(.*))?$/.exec(text);
   if (!m) throw new UsageError(`--knob expects name=value (got "${text}")`);
   const name = m[1] as keyof Knobs;
   if (!KNOB_NAMES.includes(name)) throw new UsageError(`unknown knob "${m[1]}" (see: vmsa-check list knobs)`);
   const raw = m[2] ?? 'true';
+  if (name === 'apCreators' || name === 'apTargets') {
+    const set = parseVcpuSet(raw);
+    if (set === null) throw new UsageError(`knob ${name} takes "all" or comma-separated vCPU ids, e.g. ${name}=1,2 (got "${raw}")`);
+    return [name, set];
+  }
   if (typeof DEFAULT_KNOBS[name] === 'boolean') {
     if (raw !== 'true' && raw !== 'false') throw new UsageError(`knob ${name} takes true or false (got "${raw}")`);
     return [name, raw === 'true'];
@@ -83,7 +89,7 @@ export function resolveTarget(flags: TargetFlags, defaultVariant: Variant = 'pat
   }
   for (const k of flags.knob ?? []) {
     const [name, value] = parseKnob(k);
-    (knobs as unknown as Record<string, boolean | number>)[name] = value;
+    (knobs as unknown as Record<string, unknown>)[name] = value;
   }
   const variant = flags.variant ?? file.variant ?? defaultVariant;
   if (!VARIANTS.includes(variant as Variant)) throw new UsageError(`unknown variant "${variant}" (one of: ${VARIANTS.join(', ')})`);

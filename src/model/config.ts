@@ -3,6 +3,8 @@
 // guest choices are enabled (kernel-notes §6.1). Everything is off by default,
 // so a small configuration stays small. Validated once, at the edge.
 
+import { apRequestTargets, vcpuSetProblem, type VcpuSet } from './vcpu-set.js';
+
 export const VARIANTS = ['upstream-base', 'patch1', 'upstream-7.3'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
@@ -65,16 +67,26 @@ export interface Knobs {
   // Guest choices (SNP GHCB AP creation; kernel-notes §7 for why each one).
   /** How many AP-creation VMGEXITs the guest may issue in total. */
   maxApRequests: number;
+  /** AP_CREATE (with the kick). Off: only AP_CREATE_ON_INIT and AP_DESTROY are left. */
+  allowCreate: boolean;
   /** AP_CREATE_ON_INIT (no kick; consumed at the next reset). */
   allowOnInit: boolean;
   /** AP_DESTROY. */
   allowDestroy: boolean;
   /** A vCPU may target itself (COCONUT's trustlet loop, launch_fw() on the BSP). */
   allowSelfTarget: boolean;
+  /** The vCPUs whose guest may issue AP-creation VMGEXITs (invalid ones too); vcpu-set.ts. */
+  apCreators: VcpuSet;
+  /** The vCPUs an AP-creation request may name. */
+  apTargets: VcpuSet;
   /** An invalid AP-creation request (bad RAX/VMPL, 2M-aligned gpa): rejected, target untouched. */
   badRequest: boolean;
   /** Guest RMPADJUST(VMSA=1) of a freshly populated gmem page. */
   guestRmpadjust: boolean;
+  /** kvm_run/wake: a HALTED / INIT_RECEIVED vCPU may be woken by other events (interrupt, IPI, SIPI). */
+  wake: boolean;
+  /** The guest may HLT; a step of its own only with wake off (docs/model.md, "Knobs"). */
+  guestHlt: boolean;
   // Bounds.
   maxPunches: number;
   maxInits: number;
@@ -107,11 +119,16 @@ export const DEFAULT_KNOBS: Knobs = {
   punchFlushWaits: false,
   dumpOnFail: false,
   maxApRequests: 0,
+  allowCreate: true,
   allowOnInit: false,
   allowDestroy: false,
   allowSelfTarget: false,
+  apCreators: 'all',
+  apTargets: 'all',
   badRequest: false,
   guestRmpadjust: false,
+  wake: true,
+  guestHlt: true,
   maxPunches: 1,
   maxInits: 1,
 };
@@ -136,11 +153,16 @@ export const KNOB_HELP: Record<keyof Knobs, string> = {
   punchFlushWaits: 'SNP: the punch waits for every vCPU to leave guest mode (the VMSA page was mapped)',
   dumpOnFail: 'dump_vmcb() -> sev_decrypt_vmsa() after a failed VMRUN (dump_invalid_vmcb=1)',
   maxApRequests: 'SNP: how many AP-creation VMGEXITs the guest may issue',
+  allowCreate: 'SNP: AP_CREATE requests (with the kick); false leaves only AP_CREATE_ON_INIT and AP_DESTROY',
   allowOnInit: 'SNP: AP_CREATE_ON_INIT requests (no kick)',
   allowDestroy: 'SNP: AP_DESTROY requests',
   allowSelfTarget: 'SNP: a vCPU may target itself',
+  apCreators: 'SNP: the vCPUs whose guest may send AP-creation requests: all, or ids as in --knob apCreators=1,2 (JSON: [1, 2])',
+  apTargets: 'SNP: the vCPUs AP-creation requests may name: all, or ids as in --knob apTargets=0 (JSON: [0])',
   badRequest: 'SNP: invalid AP-creation requests (rejected, target untouched)',
   guestRmpadjust: 'SNP: the guest RMPADJUSTs a re-populated gmem page into a VMSA',
+  wake: 'a HALTED or INIT_RECEIVED vCPU may be woken by other events (kvm_run/wake: interrupt, IPI, SIPI)',
+  guestHlt: 'the guest may HLT (with wake on this is a #VMEXIT; with wake=false the vCPU stays HALTED until a request, INIT or KVM_SET_MP_STATE)',
   maxPunches: 'SNP: how many hole punches',
   maxInits: 'how many INITs',
 };
@@ -158,6 +180,8 @@ const SNP_ONLY: readonly (keyof Knobs)[] = [
   'allowOnInit',
   'allowDestroy',
   'allowSelfTarget',
+  'apCreators',
+  'apTargets',
   'badRequest',
   'guestRmpadjust',
 ];
@@ -179,6 +203,11 @@ export function validateConfig(c: VmsaConfig): VmsaConfig {
   }
   for (const [name, value] of Object.entries(c.knobs)) {
     if (!(name in DEFAULT_KNOBS)) throw new ConfigError(`unknown knob "${name}" (see: vmsa-check list knobs)`);
+    if (name === 'apCreators' || name === 'apTargets') {
+      const problem = vcpuSetProblem(value, c.vcpus);
+      if (problem !== null) throw new ConfigError(`knob ${name} ${problem}`);
+      continue;
+    }
     const expected = typeof DEFAULT_KNOBS[name as keyof Knobs];
     if (typeof value !== expected) throw new ConfigError(`knob ${name} must be a ${expected} (got ${JSON.stringify(value)})`);
     if (expected === 'number' && (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 4)) {
@@ -191,12 +220,21 @@ export function validateConfig(c: VmsaConfig): VmsaConfig {
     const bad = SNP_ONLY.filter(on);
     if (bad.length > 0) throw new ConfigError(`knob ${bad[0]} applies to SEV-SNP guests only (got --vm es)`);
     if (k.maxApRequests > 0) throw new ConfigError('knob maxApRequests applies to SEV-SNP guests only (got --vm es)');
+    if (!k.allowCreate) throw new ConfigError('knob allowCreate applies to SEV-SNP guests only (got --vm es)');
   } else {
     const bad = ES_ONLY.filter(on);
     if (bad.length > 0) throw new ConfigError(`knob ${bad[0]} applies to SEV-ES guests only (got --vm snp)`);
   }
-  if (k.allowSelfTarget === false && c.vcpus === 1 && k.maxApRequests > 0) {
-    throw new ConfigError('maxApRequests > 0 with one vCPU needs allowSelfTarget (no other vCPU to target)');
+  // A request budget needs a request to spend it on: a sender/target pair and a kind.
+  if (k.maxApRequests > 0 && apRequestTargets(k, c.vcpus).every((ts) => ts.length === 0)) {
+    throw new ConfigError(
+      c.vcpus === 1
+        ? 'maxApRequests > 0 with one vCPU needs allowSelfTarget (no other vCPU to target)'
+        : 'maxApRequests > 0 needs a sender/target pair: no vCPU in apCreators may name one in apTargets (itself only with allowSelfTarget)',
+    );
+  }
+  if (k.maxApRequests > 0 && !k.allowCreate && !k.allowOnInit && !k.allowDestroy) {
+    throw new ConfigError('maxApRequests > 0 with allowCreate=false needs allowOnInit or allowDestroy (no kind of request is left)');
   }
   return c;
 }

@@ -52,7 +52,6 @@ const union = (a: Footprint, b: Footprint): Footprint => ({ reads: a.reads | b.r
 export function vmsaIndependence(ctx: Ctx): Independence<World, VmsaStep> {
   const k = ctx.k;
   const vcpuOf = (actor: string): number => (actor.startsWith('vcpu') ? Number(actor.slice(4)) : -1);
-  const apTargets = (u: number): number[] => [...Array(ctx.n).keys()].filter((t) => t !== u || k.allowSelfTarget);
   const requestsLeft = (w: World): boolean => ctx.snp && w.apRequests < k.maxApRequests;
 
   /** Reset, install, lookup and dump steps: the heavy ones (gmem, allocator, RMP, vm_dead). */
@@ -105,7 +104,7 @@ export function vmsaIndependence(ctx: Ctx): Independence<World, VmsaStep> {
     });
     const c = w.vcpus.get(u)!;
     if (c.pc === Pc.AP_LOCK || c.pc === Pc.AP_WRITE) f = union(f, apCreation(u, c.lTarget));
-    if (requestsLeft(w)) for (const t of apTargets(u)) f = union(f, apCreation(u, t));
+    if (requestsLeft(w)) for (const t of ctx.apTargetsOf[u]!) f = union(f, apCreation(u, t));
     return f;
   }
 

@@ -17,6 +17,7 @@ export const RULES = [
   'vmgexit/ap_creation',
   'vmgexit/ap_creation_invalid',
   'guest/rmpadjust',
+  'guest/hlt',
   'ap_creation/lock',
   'ap_creation/write',
   'init_protected/lookup',

@@ -123,7 +123,8 @@ function vcpuSteps(ctx: Ctx, w: World, v: number, out: VmsaStep[]): void {
           (d, choose) => snpReloadVmsaLookup(d, ctx, v, choose),
         );
       }
-      if (c.mp === Mp.HALTED || c.mp === Mp.INIT_RECEIVED) {
+      // The one wake-up step (knob wake): requests and INITs have their own knobs.
+      if (ctx.k.wake && (c.mp === Mp.HALTED || c.mp === Mp.INIT_RECEIVED)) {
         buildSteps(out, w, spec('kvm_run/wake', 'vcpu_block: woken (interrupt, IPI or SIPI): RUNNABLE', 'vcpu_block()'), (d) =>
           d.setVcpu(v, { mp: Mp.RUNNABLE }),
         );
@@ -206,18 +207,25 @@ function guestSteps(ctx: Ctx, w: World, v: number, out: VmsaStep[]): void {
   const spec = (rule: Rule, what: string, source: string) => ({ actor, actorId: v, rule, what, source });
   buildSteps(out, w, spec('kvm_run/vmexit', '#VMEXIT (interrupt or kick)', 'svm_vcpu_run() -> svm_handle_exit()'), (d) => vmexit(d, v));
   const k = ctx.k;
-  if (ctx.snp && w.apRequests < k.maxApRequests) {
+  // With wake on, a HLT is this #VMEXIT followed at once by kvm_run/wake, so
+  // it needs no step of its own (docs/model.md, "Knobs").
+  if (k.guestHlt && !k.wake) {
+    buildSteps(out, w, spec('guest/hlt', 'HLT: #VMEXIT, mp_state = HALTED', 'svm_handle_exit() -> halt_interception() -> kvm_emulate_halt()'), (d) => {
+      vmexit(d, v);
+      d.setVcpu(v, { mp: Mp.HALTED });
+    });
+  }
+  if (ctx.snp && w.apRequests < k.maxApRequests && ctx.apCreator[v]) {
     const source = 'sev_handle_vmgexit() -> sev_snp_ap_creation()';
     const gpas = [...Array.from({ length: ctx.gfns }, (_, g) => g), ...(k.noMemslot ? [Gpa.NOSLOT] : [])];
-    for (let t = 0; t < ctx.n; t++) {
-      if (t === v && !k.allowSelfTarget) continue;
+    for (const t of ctx.apTargetsOf[v]!) {
       const request = (kind: number, gpa: number, what: string) =>
         buildSteps(out, w, spec('vmgexit/ap_creation', what, source), (d) => {
           vmexit(d, v);
           d.set({ apRequests: w.apRequests + 1 });
           d.setVcpu(v, { pc: Pc.AP_LOCK, lTarget: t, lGpa: gpa, lKind: kind });
         });
-      for (const g of gpas) request(ApKind.CREATE, g, `VMGEXIT AP_CREATE(vcpu${t}, ${gfnName(g)})`);
+      if (k.allowCreate) for (const g of gpas) request(ApKind.CREATE, g, `VMGEXIT AP_CREATE(vcpu${t}, ${gfnName(g)})`);
       if (k.allowOnInit) for (const g of gpas) request(ApKind.CREATE_ON_INIT, g, `VMGEXIT AP_CREATE_ON_INIT(vcpu${t}, ${gfnName(g)})`);
       if (k.allowDestroy) request(ApKind.DESTROY, Gpa.INVALID, `VMGEXIT AP_DESTROY(vcpu${t})`);
     }

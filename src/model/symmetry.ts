@@ -13,7 +13,11 @@
 //    failure, so AP1 failing and AP2 failing lead to different futures. The
 //    launched states are closed under every step (nothing leaves LAUNCHED),
 //    and within them every step treats the APs alike, so the reduction is
-//    exact there. The BSP (vCPU 0) is never renamed.
+//    exact there. The BSP (vCPU 0) is never renamed. The knobs apCreators,
+//    apTargets and allowSelfTarget may single APs out: only renamings that
+//    map the relation "u's guest may name t" onto itself are used (with
+//    three vCPUs: APs 1 and 2 are swapped only when both or neither may
+//    send, and both or neither may be named).
 //
 // The representative is the renaming whose encoding is smallest. Renamings
 // work on the encoded bytes (codec.ts layout) for speed: every byte that
@@ -66,7 +70,9 @@ export class Symmetry {
     this.gmemAt = this.vmsaMutexAt + this.n;
     this.vcpusAt = this.gmemAt + this.g;
     this.framesAt = this.vcpusAt + this.n * VK;
-    this.apRenamings = permutations(Array.from({ length: this.n - 1 }, (_, i) => i + 1)).map((aps) => [0, ...aps]);
+    this.apRenamings = permutations(Array.from({ length: this.n - 1 }, (_, i) => i + 1))
+      .map((aps) => [0, ...aps])
+      .filter((vp) => keepsApRequests(ctx.apTargetsOf, vp));
     this.gfnRenamings = permutations(Array.from({ length: this.g }, (_, i) => i));
     this.identity = [Array.from({ length: this.n }, (_, v) => v)];
     this.seen = new Uint8Array(this.frames);
@@ -95,7 +101,7 @@ export class Symmetry {
       this.best = new Uint8Array(bytes.length);
     }
     const launched = bytes[S_PHASE]! - OFFSET === Phase.LAUNCHED;
-    const vcpuRenamings = launched && this.n >= 3 ? this.apRenamings : this.identity;
+    const vcpuRenamings = launched && this.apRenamings.length > 1 ? this.apRenamings : this.identity;
     let first = true;
     for (const vp of vcpuRenamings) {
       for (const gp of this.gfnRenamings) {
@@ -175,6 +181,17 @@ export class Symmetry {
     }
     for (let f = 0; f < this.frames; f++) out.set(src.subarray(at + f * FK, at + (f + 1) * FK), at + newOf[f]! * FK);
   }
+}
+
+/** Whether renaming vp maps every (sender, target) pair the guest may use to one it may use, and only those. */
+function keepsApRequests(targetsOf: readonly (readonly number[])[], vp: Perm): boolean {
+  const n = vp.length;
+  for (let u = 0; u < n; u++) {
+    for (let t = 0; t < n; t++) {
+      if (targetsOf[u]!.includes(t) !== targetsOf[vp[u]!]!.includes(vp[t]!)) return false;
+    }
+  }
+  return true;
 }
 
 const renameGpa = (b: number, gp: Perm): number => (b - OFFSET >= 0 ? gp[b - OFFSET]! + OFFSET : b);

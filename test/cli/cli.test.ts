@@ -120,6 +120,34 @@ test('a configuration without a preset writes its traces (ITF included) and they
   assert.match(replayed.out, /genuine: violates B1 pending-gpa-reset/);
 });
 
+test('the focused-configuration knobs: --knob, a config file, list knobs; bad values are one line and exit 2', () => {
+  type Summary = { states: number; command: string; violations: { property: string; files: { itf: string } }[] };
+  const flags = ['--vm', 'snp', '--vcpus', '2', '--variant', 'patch1', '--knob', 'maxApRequests=1', '--knob', 'apCreators=0', '--knob', 'apTargets=1', '--knob', 'wake=false'];
+  const r = run('check', ...flags, '--out', join(tmp, 'focus'), '--json');
+  assert.equal(r.code, 1, r.err);
+  const s = JSON.parse(r.out) as Summary;
+  assert.match(s.command, /--knob apCreators=0 --knob apTargets=1 --knob wake=false/);
+  const b1 = s.violations.find((v) => v.property === 'B1')!;
+  assert.equal(run('replay', b1.files.itf).code, 1, 'the ITF trace (with the vCPU sets in its #meta) replays');
+  // The same configuration from a file: vCPU sets are JSON arrays there.
+  const file = join(tmp, 'focus.json');
+  writeFileSync(file, JSON.stringify({ vm: 'snp', vcpus: 2, variant: 'patch1', knobs: { maxApRequests: 1, apCreators: [0], apTargets: [1], wake: false } }));
+  const f = run('check', '--config', file, '--out', join(tmp, 'focus-file'), '--json');
+  assert.equal(f.code, 1, f.err);
+  assert.equal((JSON.parse(f.out) as Summary).states, s.states);
+  const knobs = run('list', 'knobs').out;
+  for (const k of ['apCreators (default all)', 'apTargets (default all)', 'allowCreate (default true)', 'wake (default true)', 'guestHlt (default true)']) assert.ok(knobs.includes(k), k);
+  const stringSet = join(tmp, 'string-set.json');
+  writeFileSync(stringSet, JSON.stringify({ vm: 'snp', vcpus: 3, knobs: { maxApRequests: 1, apTargets: '1,2' } }));
+  assertUsageError(['check', '--config', stringSet], /knob apTargets must be "all" or a non-empty list of distinct vCPU ids from 0 to 2/);
+  assertUsageError(['check', '--knob', 'apTargets=1,x'], /knob apTargets takes "all" or comma-separated vCPU ids/);
+  assertUsageError(['check', '--vcpus', '3', '--knob', 'maxApRequests=1', '--knob', 'apTargets=3'], /from 0 to 2/);
+  assertUsageError(['check', '--vcpus', '3', '--knob', 'maxApRequests=1', '--knob', 'apCreators=1,1'], /each once/);
+  assertUsageError(['check', '--knob', 'maxApRequests=1', '--knob', 'apCreators=1', '--knob', 'apTargets=1'], /needs a sender\/target pair/);
+  assertUsageError(['check', '--knob', 'maxApRequests=1', '--knob', 'allowCreate=false'], /allowCreate=false needs allowOnInit or allowDestroy/);
+  assertUsageError(['check', '--vm', 'es', '--knob', 'apTargets=0'], /apTargets applies to SEV-SNP guests only/);
+});
+
 test('partial-order reduction is on by default, --no-por turns it off, and the trace is the shortest either way', () => {
   type Summary = { states: number; partialOrder: { reduced: number; confirmation: { states: number } | null } | null; violations: { traceLength: number }[] };
   const on = run('check', '--model', 'ceiling:3,2', '--out', join(tmp, 'por-on'), '--json');

@@ -18,6 +18,8 @@ const EXTRA: VmsaConfig[] = [
   config('patch1', 'snp', 2, { maxApRequests: 1, rmpMakeSharedFail: true, injectInit: true }),
   // 7.3 KVM_REQ_VMSA_PAGE_RELOAD, a rejected request, RMPADJUST of a re-populated page.
   config('upstream-7.3', 'snp', 2, { maxApRequests: 2, punchHole: true, guestRmpadjust: true, badRequest: true, dumpOnFail: true }),
+  // The guest's HLT, a step of its own only without wake-ups.
+  config('patch1', 'snp', 2, { maxApRequests: 1, wake: false }),
 ];
 
 test('every rule of the model is taken by some preset or extra configuration', () => {

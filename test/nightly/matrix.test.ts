@@ -42,6 +42,8 @@ test('a malformed matrix gets exit 2 and one line naming the entry and the field
   assertUsage([{ config: { vm: 'snp', vcpus: 4 }, variant: 'patch1', expect: [] }], /entry 1: --vcpus must be 1, 2 or 3/);
   assertUsage([{ config: { vm: 'snp', knobs: { fooBar: true } }, variant: 'patch1', expect: [] }], /entry 1: unknown knob "fooBar"/);
   assertUsage([{ config: { vm: 'snp', knobs: { punchHole: 'yes' } }, variant: 'patch1', expect: [] }], /config.knobs.punchHole must be true, false or a whole number/);
+  assertUsage([{ config: { vm: 'snp', knobs: { apTargets: '1' } }, variant: 'patch1', expect: [] }], /config.knobs.apTargets must be .*a list of vCPU ids/);
+  assertUsage([{ config: { vm: 'snp', vcpus: 2, knobs: { maxApRequests: 1, apTargets: [2] } }, variant: 'patch1', expect: [] }], /entry 1: knob apTargets must be "all" or a non-empty list of distinct vCPU ids from 0 to 1/);
   assertUsage(
     [
       { preset: 'smoke', variant: 'patch1', expect: ['B1'] },
@@ -75,6 +77,16 @@ test('the default matrix is every preset x every variant, with the verdicts of d
   assert.deepEqual(expect('u2-punch-running-vmsa', 'upstream-7.3'), ['S3'], 'the asynchronous kick leaves S3 in 7.3');
   assert.deepEqual(expect('u2-punch-flush-waits', 'upstream-7.3'), [], 'a waiting flush fixes U2 in 7.3');
   assert.deepEqual(expect('d6-double-gmem-lookup', 'upstream-base'), ['B3'], 'B3 also fails on upstream-base');
+});
+
+test('a matrix entry may focus with the vCPU-set and switch knobs, and runs as expected', () => {
+  const knobs = { maxApRequests: 1, apCreators: [0], apTargets: [1], allowCreate: true, wake: false, guestHlt: false };
+  const [e] = resolveMatrix(parseMatrix(JSON.stringify([{ config: { vm: 'snp', vcpus: 2, knobs }, variant: 'patch1', expect: ['B1'] }]), 'inline'), 'inline');
+  assert.ok(e!.target.kind === 'vmsa');
+  assert.deepEqual(e!.target.kind === 'vmsa' && e!.target.config.knobs.apTargets, [1]);
+  const file = writeMatrix(tmp, 'focus.json', [{ config: { vm: 'snp', vcpus: 2, knobs }, variant: 'patch1', expect: ['B1'] }]);
+  const r = run('nightly', '--matrix', file, '--out', join(tmp, 'focus-out'), '--quiet');
+  assert.equal(r.code, 0, r.err);
 });
 
 test('inline configurations get a stable name from their content', () => {
