@@ -1,0 +1,36 @@
+// Writing a command's output files: each one atomically (src/io/atomic-file.ts:
+// a reader, or the next run after a kill -9 or a full disk, finds the
+// previous file or the new one, never a truncated mix), and a failure as one
+// line naming the file, not the temporary file the error came from.
+
+import { writeFileAtomic } from '../io/atomic-file.js';
+import { removeStaleTempFiles } from '../io/stale-temps.js';
+import { ensureWritableDir } from '../io/writable-dir.js';
+import { UsageError } from './errors.js';
+
+/** An output file could not be written (ENOSPC, EIO, ...): one line, exit 4. */
+export class WriteError extends Error {}
+
+export function writeOutput(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileAtomic(path, data);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message.split('\n')[0] : String(e));
+    throw new WriteError(`cannot write ${path}: ${code}; the previous file, if any, is unchanged`);
+  }
+}
+
+/**
+ * Creates the output folder and proves it writable by a real write (exit 2
+ * otherwise, before any work), then removes temporary files that killed
+ * runs left in it.
+ */
+export function prepareOutDir(dir: string): void {
+  if (typeof dir !== 'string') throw new UsageError('give the output folder once');
+  try {
+    ensureWritableDir(dir);
+  } catch (e) {
+    throw new UsageError(`output folder ${e instanceof Error ? e.message : String(e)}`);
+  }
+  removeStaleTempFiles(dir);
+}
