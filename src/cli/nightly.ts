@@ -31,7 +31,7 @@ import { DATE_RE, readPrevious, type PreviousRun } from './nightly-previous.js';
 import { emitEvent, endProgress, progressPrinter } from './output.js';
 import { FULL_CHECK, prepareOutDir, runTarget, type RunSummary } from './run.js';
 import { TOOL, VERSION } from './version.js';
-import { writeOutput } from './write-output.js';
+import { WRITE_ERROR_PREFIX, WriteError, writeOutput } from './write-output.js';
 
 export { previousNightly } from './nightly-previous.js';
 
@@ -274,12 +274,16 @@ async function runNightlyIn(
         record(i, { kind: 'ran', summary: s, started });
       } catch (err) {
         endProgress(f.quiet);
-        if (err instanceof UsageError) throw err;
+        if (err instanceof UsageError || err instanceof WriteError) throw err;
         if (process.env.VMSA_CHECK_DEBUG) console.error(err);
         record(i, { kind: 'error', message: err instanceof Error ? err.message : String(err), started });
       }
     });
   }
+  // A run that could not write its files (a full disk) fails the night: the
+  // previous nightly of the date is kept rather than replaced by a partial one.
+  const unwritten = runs.find((r) => r.error?.startsWith(WRITE_ERROR_PREFIX));
+  if (unwritten) throw new WriteError(unwritten.error!);
   const { code, verdict } = exitCodeOfNightly(runs);
   const comparison = { ...compareNightlies(prev, runs), ...(note !== undefined && { note }) };
   const count = (st: NightlyRun['status']): number => runs.filter((r) => r.status === st).length;

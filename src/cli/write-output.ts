@@ -11,12 +11,15 @@ import { UsageError } from './errors.js';
 /** An output file could not be written (ENOSPC, EIO, ...): one line, exit 4. */
 export class WriteError extends Error {}
 
+/** How every WriteError message starts: it survives a worker thread, where the class does not. */
+export const WRITE_ERROR_PREFIX = 'cannot write ';
+
 export function writeOutput(path: string, data: string | Uint8Array): void {
   try {
     writeFileAtomic(path, data);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message.split('\n')[0] : String(e));
-    throw new WriteError(`cannot write ${path}: ${code}; the previous file, if any, is unchanged`);
+    throw new WriteError(`${WRITE_ERROR_PREFIX}${path}: ${code}; the previous file, if any, is unchanged`);
   }
 }
 
