@@ -5,7 +5,7 @@
 
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { removeStaleTempFiles } from '../io/stale-temps.js';
-import { ensureWritableDir } from '../io/writable-dir.js';
+import { prepareWritableDir, UnwritableDirError } from '../io/writable-dir.js';
 import { UsageError } from './errors.js';
 
 /** An output file could not be written (ENOSPC, EIO, ...): one line, exit 4. */
@@ -31,9 +31,10 @@ export function writeOutput(path: string, data: string | Uint8Array): void {
 export function prepareOutDir(dir: string): void {
   if (typeof dir !== 'string') throw new UsageError('give the output folder once');
   try {
-    ensureWritableDir(dir);
+    prepareWritableDir(dir);
   } catch (e) {
-    throw new UsageError(`output folder ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof UnwritableDirError) throw new UsageError(`output folder ${dir} is not writable: ${e.message}`);
+    throw e;
   }
   removeStaleTempFiles(dir);
 }

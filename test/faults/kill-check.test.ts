@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { assertCheckOutConsistent, runWatched, seeded, tempFilesUnder } from './helpers.js';
+import { assertCheckOutConsistent, runWatched, seeded, tempFilesUnder } from './output-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmsa-faults-kill-check-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { NightlySummary } from '../../src/report/nightly-types.js';
 import { writeMatrix } from '../nightly/helpers.js';
-import { assertNightlyConsistent, runWatched, seeded, tempFilesUnder } from './helpers.js';
+import { assertNightlyConsistent, runWatched, seeded, tempFilesUnder } from './output-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmsa-faults-kill-nightly-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
