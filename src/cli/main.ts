@@ -219,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command: check, list, replay or default (vmsa-check --help)')
     .check((a) => {
       // A path flag given twice would reach the file system as an array.
-      rejectRepeatedFlags(a, ['knob', 'preset']);
+      rejectRepeatedFlags(a, a._[0] === 'diff' ? ['preset'] : ['knob']);
       return true;
     })
     .fail((msg, err) => {

@@ -46,6 +46,7 @@ test('a path flag given twice is a usage error, and nothing is created', () => {
     [['default', '--out', a, '--out', b], 'out'],
     [['diff', '--out', a, '--out', b], 'out'],
     [['check', '--config', a, '--config', b], 'config'],
+    [['check', '--preset', 'smoke', '--preset', 'smoke', '--out', join(tmp, 'o')], 'preset'],
   ];
   for (const [args, flag] of cases) assertUsage(args, new RegExp(`^vmsa-check: --${flag} given 2 times; give it once$`));
   assert.deepEqual(readdirSync(tmp).filter((n) => ['a', 'b', 'o'].includes(n)), []);
