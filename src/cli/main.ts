@@ -10,12 +10,14 @@ import type yargsFactory from 'yargs';
 import { parseBytes } from '../explorer/parallel-bfs.js';
 import { check } from './check.js';
 import { EXIT, UsageError } from './errors.js';
+import { boundThreads, rejectRepeatedFlags, typedValue } from './flag-values.js';
 import { list, LISTS, type ListWhat } from './list.js';
 import { runMatrix } from './matrix.js';
 import { replayFile } from './replay.js';
 import { runDiff } from './diff.js';
 import { DEFAULT_BUDGET_SECONDS, runNightly } from './nightly.js';
 import { VERSION } from './version.js';
+import { WriteError } from './write-output.js';
 
 // yargs through its CommonJS entry: the ESM build of its layout library
 // breaks help text in the middle of words; the CommonJS one wraps at spaces.
@@ -23,12 +25,16 @@ const require = createRequire(import.meta.url);
 const yargs = require('yargs') as typeof yargsFactory;
 const { hideBin } = require('yargs/helpers') as { hideBin(argv: string[]): string[] };
 
+/** The command line as typed, for error messages (typedValue). */
+const ARGV = hideBin(process.argv);
+const got = (name: string, v: unknown): string => JSON.stringify(typedValue(ARGV, name, v));
+
 function wholeNumber(name: string, min: number) {
   return (v: unknown): number | undefined => {
     if (v === undefined) return undefined;
     const n = typeof v === 'number' ? v : Number(v);
     if (!Number.isFinite(n) || !Number.isInteger(n) || n < min) {
-      throw new UsageError(`--${name} must be a whole number ≥ ${min} (got ${JSON.stringify(v)})`);
+      throw new UsageError(`--${name} must be a whole number ≥ ${min} (got ${got(name, v)})`);
     }
     return n;
   };
@@ -38,7 +44,7 @@ function positive(name: string) {
   return (v: unknown): number | undefined => {
     if (v === undefined) return undefined;
     const n = typeof v === 'number' ? v : Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number (got ${JSON.stringify(v)})`);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number (got ${got(name, v)})`);
     return n;
   };
 }
@@ -47,7 +53,7 @@ function byteSize(name: string) {
   return (v: unknown): number | undefined => {
     if (v === undefined) return undefined;
     const n = parseBytes(String(v));
-    if (n === null) throw new UsageError(`--${name} must be a size in bytes, e.g. 1073741824, 512M or 2G (got ${JSON.stringify(v)})`);
+    if (n === null) throw new UsageError(`--${name} must be a size in bytes, e.g. 1073741824, 512M or 2G (got ${got(name, v)})`);
     return n;
   };
 }
@@ -113,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
           ...(a['max-states'] !== undefined && { maxStates: a['max-states'] }),
           ...(a['max-depth'] !== undefined && { maxDepth: a['max-depth'] }),
           ...(a['max-seconds'] !== undefined && { maxSeconds: a['max-seconds'] }),
-          ...(a.workers !== undefined && { workers: a.workers }),
+          ...(a.workers !== undefined && { workers: boundThreads('workers', a.workers) }),
           ...(a.checkpoint !== undefined && { checkpoint: a.checkpoint }),
           ...(a.resume !== undefined && { resume: a.resume }),
           checkpointMinutes: a['checkpoint-minutes'] as number,
@@ -153,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
           .option('quiet', { type: 'boolean', default: false, describe: 'no per-run lines on stderr' })
           .option('jobs', { type: 'string', describe: 'runs side by side on worker threads (default: the number of cores)', coerce: wholeNumber('jobs', 1) }),
       async (a) => {
-        code = await runMatrix(a.out, a.quiet, (a.jobs as number | undefined) ?? availableParallelism());
+        code = await runMatrix(a.out, a.quiet, boundThreads('jobs', a.jobs as number | undefined) ?? availableParallelism());
       },
     )
     .command(
@@ -170,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
           .option('jobs', { type: 'string', describe: 'matrix entries run side by side on worker threads (default: the number of cores)', coerce: wholeNumber('jobs', 1) }),
       async (a) => {
         code = await runNightly({
-          jobs: (a.jobs as number | undefined) ?? availableParallelism(),
+          jobs: boundThreads('jobs', a.jobs as number | undefined) ?? availableParallelism(),
           ...(a.matrix !== undefined && { matrix: a.matrix }),
           ...(a.date !== undefined && { date: a.date }),
           budgetSeconds: a['budget-seconds'] as unknown as number,
@@ -197,7 +203,7 @@ async function main(argv: string[]): Promise<number> {
       async (a) => {
         code = (
           await runDiff({
-            jobs: (a.jobs as number | undefined) ?? availableParallelism(),
+            jobs: boundThreads('jobs', a.jobs as number | undefined) ?? availableParallelism(),
             base: a.base,
             patched: a.patched,
             ...(a.preset !== undefined && { presets: a.preset }),
@@ -211,6 +217,11 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .demandCommand(1, 'name a command: check, list, replay or default (vmsa-check --help)')
+    .check((a) => {
+      // A path flag given twice would reach the file system as an array.
+      rejectRepeatedFlags(a, a._[0] === 'diff' ? ['preset'] : ['knob']);
+      return true;
+    })
     .fail((msg, err) => {
       // yargs reports its own validation (and errors thrown in `coerce`) as
       // YError; errors from command handlers pass through unchanged.
@@ -222,13 +233,16 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-// A closed pipe (`vmsa-check ... | head`) is not an error worth a trace.
+// A closed pipe (`vmsa-check ... | head`) is not an error worth a trace;
+// any other failure to write stdout (a full disk, /dev/full) is one line and
+// exit 4: what was to be printed is lost.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
+  process.stderr.write(`vmsa-check: cannot write to standard output: ${e.code ?? e.message.split('\n')[0]}\n`);
+  process.exit(EXIT.INTERNAL);
 });
 
-main(hideBin(process.argv)).then(
+main(ARGV).then(
   (code) => {
     process.exitCode = code;
   },
@@ -237,6 +251,9 @@ main(hideBin(process.argv)).then(
     if (e instanceof UsageError) {
       process.stderr.write(`vmsa-check: ${e.message.replace(/:?\s*\n\s*/g, ': ')}\n`);
       process.exitCode = EXIT.USAGE;
+    } else if (e instanceof WriteError) {
+      process.stderr.write(`vmsa-check: ${e.message}\n`);
+      process.exitCode = EXIT.INTERNAL;
     } else {
       process.stderr.write(`vmsa-check: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exitCode = EXIT.INTERNAL;

@@ -2,7 +2,6 @@
 // set against every variant, a verdict table (preset x variant: holds, the
 // violated property ids, or incomplete), and the traces under reports/.
 
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VARIANTS } from '../model/config.js';
 import { DEFAULT_SET } from '../model/presets.js';
@@ -12,6 +11,7 @@ import { EXIT } from './errors.js';
 import { FULL_CHECK, prepareOutDir, runTarget, type RunSummary } from './run.js';
 import { runAllSideBySide } from './side-by-side.js';
 import { resolveTarget } from './target.js';
+import { writeOutput } from './write-output.js';
 
 export function verdictOf(s: RunSummary): string {
   if (s.violations.length > 0) {
@@ -60,9 +60,9 @@ export async function runMatrix(out: string, quiet: boolean, jobs = 1): Promise<
     `vmsa-check: every preset against every variant (cells: violated property ids, or holds; states in parentheses)\n\n${table}\n\n` +
     `Traces: ${out}/<preset>-<variant>-<property>.txt (email) and .itf.json (ITF); summaries: *.summary.json; ` +
     `HTML: ${out}/default.html\n`;
-  writeFileSync(join(out, 'default.txt'), text);
-  writeFileSync(join(out, 'default.json'), `${JSON.stringify([...runs.values()], null, 2)}\n`);
-  writeFileSync(join(out, 'default.html'), matrixHtml(DEFAULT_SET, runs));
+  writeOutput(join(out, 'default.txt'), text);
+  writeOutput(join(out, 'default.html'), matrixHtml(DEFAULT_SET, runs));
+  writeOutput(join(out, 'default.json'), `${JSON.stringify([...runs.values()], null, 2)}\n`); // last: the summary
   process.stdout.write(text);
   return worst;
 }

@@ -5,11 +5,11 @@
 // docs/model.md, "Where the model disagrees with the notes"). A matrix file is
 // validated here, once, with a one-line error naming the entry and field.
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DEADLOCK } from '../explorer/model.js';
 import { VARIANTS, type Variant } from '../model/config.js';
 import { PRESETS } from '../model/presets.js';
+import { jsonErrorLine } from '../io/safe-text.js';
 import { UsageError } from './errors.js';
 import { buildModel, resolveTarget, type Target } from './target.js';
 
@@ -23,7 +23,7 @@ export interface MatrixConfig {
 }
 
 export interface MatrixEntry {
-  /** Optional stable name; defaults to <preset>-<variant> (a config gets a hash suffix). */
+  /** Optional stable name; defaults to the output name of the resolved configuration (src/cli/target.ts outputName). */
   name?: string;
   preset?: string;
   config?: MatrixConfig;
@@ -161,7 +161,7 @@ export function parseMatrix(text: string, file: string): MatrixEntry[] {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    fail(`matrix ${file}`, `not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    fail(`matrix ${file}`, `not valid JSON (${jsonErrorLine(text, e)})`);
   }
   let list: unknown = json;
   if (isObj(json)) {
@@ -186,14 +186,6 @@ export function readMatrix(file: string): MatrixEntry[] {
 
 function knobFlags(knobs: MatrixConfig['knobs']): string[] {
   return Object.entries(knobs ?? {}).map(([k, v]) => `${k}=${String(v)}`);
-}
-
-/** A short, stable hash of an inline configuration (names its files). */
-function configHash(c: MatrixConfig): string {
-  const canonical = JSON.stringify(c, (_k, v: unknown) =>
-    isObj(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
-  );
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 8);
 }
 
 /**
@@ -221,9 +213,11 @@ export function resolveMatrix(entries: readonly MatrixEntry[], file: string): Re
       if (e instanceof UsageError) fail(where, e.message);
       throw e;
     }
-    const id = entry.name ?? (entry.config !== undefined ? `${target.label}-${configHash(entry.config)}` : target.label);
+    // The output name of the configuration (src/cli/target.ts outputName): a
+    // preset as it is keeps its name, anything else gets a hash of what runs.
+    const id = entry.name ?? target.label;
     const dup = seen.get(id);
-    if (dup !== undefined) fail(where, `same name "${id}" as entry ${dup} (give one a "name")`);
+    if (dup !== undefined) fail(where, `same name "${id}" as entry ${dup}: the same configuration twice, or give one a "name"`);
     seen.set(id, i + 1);
     const model = buildModel(target);
     const properties = [...model.invariants, ...model.transitionProperties, DEADLOCK]

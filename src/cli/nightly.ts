@@ -2,7 +2,9 @@
 // JSON file) within one time budget; writes under <out>/<date>/ summary.json,
 // summary.md, junit.xml, results.sarif, index.html, and each run's traces,
 // summary and HTML report under runs/; compares with the previous nightly in
-// <out> (the latest earlier date folder).
+// <out> (the latest earlier date folder). Everything is written into a
+// staging folder <date>.partial-<pid> and swapped in at the end, so a run
+// killed half-way leaves the previous nightly of the date whole.
 //
 // Exit codes: 4 an internal error in any run; else 1 when any run is not as
 // expected (a violation the matrix does not record, an expected violation
@@ -13,8 +15,9 @@
 // defect (a regression of the checker, which would otherwise go unnoticed) or
 // the kernel variant really changed and the matrix must be updated on purpose.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { publishFolder, recoverFolders, stagingFolderFor } from '../io/folder-swap.js';
 import { parseItf } from '../report/itf.js';
 import { renderJunit } from '../report/junit.js';
 import { renderNightlyIndex } from '../report/nightly-index.js';
@@ -24,9 +27,13 @@ import { renderSarif } from '../report/sarif.js';
 import { EXIT, UsageError } from './errors.js';
 import { runSideBySide, type RunOutcome } from './side-by-side.js';
 import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './nightly-matrix.js';
+import { DATE_RE, readPrevious, type PreviousRun } from './nightly-previous.js';
 import { emitEvent, endProgress, progressPrinter } from './output.js';
 import { FULL_CHECK, prepareOutDir, runTarget, type RunSummary } from './run.js';
 import { TOOL, VERSION } from './version.js';
+import { WRITE_ERROR_PREFIX, WriteError, writeOutput } from './write-output.js';
+
+export { previousNightly } from './nightly-previous.js';
 
 export interface NightlyFlags {
   matrix?: string;
@@ -42,7 +49,6 @@ export interface NightlyFlags {
 }
 
 export const DEFAULT_BUDGET_SECONDS = 3600;
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function checkDate(d: string): string {
   const t = Date.parse(`${d}T00:00:00Z`);
@@ -54,22 +60,10 @@ export function checkDate(d: string): string {
 
 const byId = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 
-/** The latest date folder of `parent` before `date` holding a summary.json, or null. */
-export function previousNightly(parent: string, date: string): string | null {
-  let names: string[];
-  try {
-    names = readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch {
-    return null;
-  }
-  const earlier = names.filter((n) => DATE_RE.test(n) && n < date && existsSync(join(parent, n, 'summary.json'))).sort();
-  return earlier.length > 0 ? earlier[earlier.length - 1]! : null;
-}
-
-const violationKeys = (runs: readonly NightlyRun[]): NightlyKey[] =>
+const violationKeys = (runs: readonly PreviousRun[]): NightlyKey[] =>
   runs.flatMap((r) => r.violations.map((v) => ({ id: r.id, property: v.property })));
 
-export function compareNightlies(previous: { date: string; runs: readonly NightlyRun[] } | null, runs: readonly NightlyRun[]): NightlyComparison {
+export function compareNightlies(previous: { date: string; runs: readonly PreviousRun[] } | null, runs: readonly NightlyRun[]): NightlyComparison {
   if (!previous) return { previous: null, newViolations: [], disappearedViolations: [], stateCountChanges: [], addedEntries: [], removedEntries: [] };
   const key = (k: NightlyKey): string => `${k.id}\u0000${k.property}`;
   const before = new Map(previous.runs.map((r) => [r.id, r]));
@@ -93,19 +87,8 @@ export function compareNightlies(previous: { date: string; runs: readonly Nightl
   };
 }
 
-function readPrevious(parent: string, date: string): { prev: { date: string; runs: NightlyRun[] } | null; note?: string } {
-  const d = previousNightly(parent, date);
-  if (d === null) return { prev: null };
-  try {
-    const json = JSON.parse(readFileSync(join(parent, d, 'summary.json'), 'utf8')) as Partial<NightlySummary>;
-    if (!Array.isArray(json.runs)) throw new Error('no "runs" array');
-    return { prev: { date: d, runs: json.runs } };
-  } catch (e) {
-    return { prev: null, note: `The previous nightly ${d} has an unreadable summary.json (${(e as Error).message.split('\n')[0]}): nothing compared.` };
-  }
-}
-
-function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, started: string): NightlyRun {
+/** `dateDir`: the folder the paths are relative to; `stageDir`: where the files are now. */
+function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, stageDir: string, started: string): NightlyRun {
   const violated = s.violations.map((v) => v.property).sort(byId);
   const expected = e.entry.expect;
   const unexpected = violated.filter((p) => !expected.includes(p));
@@ -114,6 +97,7 @@ function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, started:
   const rel = (f: string): string => (f ? relative(dateDir, f).split('\\').join('/') : f);
   const htmlFile = join(dateDir, 'runs', `${e.id}.html`);
   const summaryFile = join(dateDir, 'runs', `${e.id}.summary.json`);
+  const written = (f: string): boolean => existsSync(join(stageDir, relative(dateDir, f)));
   let status: NightlyRun['status'];
   if (s.stopReason === 'worker-failed') status = 'error';
   else if (unexpected.length > 0 || missing.length > 0 || unreached.length > 0) status = 'unexpected';
@@ -151,7 +135,7 @@ function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, started:
       }))
       .sort((a, b) => byId(a.property, b.property)),
     properties: e.properties,
-    reports: { summary: existsSync(summaryFile) ? rel(summaryFile) : null, html: existsSync(htmlFile) ? rel(htmlFile) : null },
+    reports: { summary: written(summaryFile) ? rel(summaryFile) : null, html: written(htmlFile) ? rel(htmlFile) : null },
   };
 }
 
@@ -208,15 +192,38 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
   const date = checkDate(f.date ?? new Date().toISOString().slice(0, 10));
   const matrixName = f.matrix ?? 'default (every preset x every variant)';
   const entries = resolveMatrix(f.matrix !== undefined ? readMatrix(f.matrix) : defaultMatrix(), f.matrix ?? 'default');
+  prepareOutDir(f.out);
+  // Staging folders of dead runs go; an old folder a run died swapping out comes back.
+  recoverFolders(f.out, (name) => DATE_RE.test(name));
   const dateDir = join(f.out, date);
-  const runsDir = join(dateDir, 'runs');
-  prepareOutDir(dateDir);
-  // A second nightly on the same date replaces the first one's traces.
-  rmSync(runsDir, { recursive: true, force: true });
-  mkdirSync(runsDir, { recursive: true });
-  const { prev, note } = readPrevious(f.out, date);
-  const prevStates = new Map((prev?.runs ?? []).filter((r) => r.complete).map((r) => [r.id, r.states]));
+  // Everything is written into a staging folder beside <date>/, swapped in
+  // at the end (src/io/folder-swap.ts): until then a previous nightly of the
+  // same date stays whole, its summary naming traces that exist.
+  const stageDir = stagingFolderFor(dateDir);
+  rmSync(stageDir, { recursive: true, force: true });
+  mkdirSync(join(stageDir, 'runs'), { recursive: true });
+  try {
+    return await runNightlyIn(f, { date, matrixName, entries, dateDir, stageDir });
+  } catch (e) {
+    rmSync(stageDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function runNightlyIn(
+  f: NightlyFlags,
+  o: { date: string; matrixName: string; entries: ResolvedEntry[]; dateDir: string; stageDir: string },
+): Promise<number> {
+  const { date, matrixName, entries, dateDir, stageDir } = o;
+  const runsDir = join(stageDir, 'runs');
+  const shownRunsDir = join(dateDir, 'runs');
   const tty = process.stderr.isTTY === true;
+  const { prev, note } = readPrevious(f.out, date);
+  if (note !== undefined) {
+    if (tty || f.quiet) process.stderr.write(`vmsa-check: warning: ${note}\n`);
+    else emitEvent({ event: 'warning', message: note });
+  }
+  const prevStates = new Map((prev?.runs ?? []).filter((r) => r.complete).map((r) => [r.id, r.states]));
   const start = performance.now();
   const deadline = start + f.budgetSeconds * 1000;
   const options = FULL_CHECK;
@@ -225,7 +232,7 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
     const e = entries[i]!;
     const r =
       outcome.kind === 'ran'
-        ? nightlyRunOf(e, outcome.summary, dateDir, outcome.started)
+        ? nightlyRunOf(e, outcome.summary, dateDir, stageDir, outcome.started)
         : notRun(e, outcome.kind, outcome.started, outcome.kind === 'error' ? outcome.message : undefined);
     runs[i] = r;
     if (f.quiet) return;
@@ -244,7 +251,7 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
       jobs,
       taskAt: (i) => {
         const left = (deadline - performance.now()) / 1000;
-        return left > 0 ? { target: entries[i]!.target, options: { ...options, maxSeconds: left }, outDir: runsDir } : null;
+        return left > 0 ? { target: entries[i]!.target, options: { ...options, maxSeconds: left }, outDir: runsDir, shownDir: shownRunsDir } : null;
       },
       onDone: record,
     });
@@ -262,17 +269,21 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
           label: `[${i + 1}/${entries.length}] ${e.id}`,
           ...(expectedStates !== undefined && { expectedStates }),
         });
-        const s = runTarget(e.target, { ...options, maxSeconds: left, ...(onProgress && { onProgress }) }, runsDir);
+        const s = runTarget(e.target, { ...options, maxSeconds: left, ...(onProgress && { onProgress }) }, runsDir, undefined, shownRunsDir);
         endProgress(f.quiet);
         record(i, { kind: 'ran', summary: s, started });
       } catch (err) {
         endProgress(f.quiet);
-        if (err instanceof UsageError) throw err;
+        if (err instanceof UsageError || err instanceof WriteError) throw err;
         if (process.env.VMSA_CHECK_DEBUG) console.error(err);
         record(i, { kind: 'error', message: err instanceof Error ? err.message : String(err), started });
       }
     });
   }
+  // A run that could not write its files (a full disk) fails the night: the
+  // previous nightly of the date is kept rather than replaced by a partial one.
+  const unwritten = runs.find((r) => r.error?.startsWith(WRITE_ERROR_PREFIX));
+  if (unwritten) throw new WriteError(unwritten.error!);
   const { code, verdict } = exitCodeOfNightly(runs);
   const comparison = { ...compareNightlies(prev, runs), ...(note !== undefined && { note }) };
   const count = (st: NightlyRun['status']): number => runs.filter((r) => r.status === st).length;
@@ -296,13 +307,14 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
     runs,
     comparison,
   };
-  const read = (rel: string): string => readFileSync(join(dateDir, rel), 'utf8');
-  writeFileSync(join(dateDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const read = (rel: string): string => readFileSync(join(stageDir, rel), 'utf8');
   const md = renderNightlyMarkdown(summary);
-  writeFileSync(join(dateDir, 'summary.md'), md);
-  writeFileSync(join(dateDir, 'junit.xml'), renderJunit(summary, read));
-  writeFileSync(join(dateDir, 'results.sarif'), `${JSON.stringify(renderSarif(summary, (rel) => parseItf(read(rel))), null, 2)}\n`);
-  writeFileSync(join(dateDir, 'index.html'), renderNightlyIndex(summary));
+  writeOutput(join(stageDir, 'summary.md'), md);
+  writeOutput(join(stageDir, 'junit.xml'), renderJunit(summary, read));
+  writeOutput(join(stageDir, 'results.sarif'), `${JSON.stringify(renderSarif(summary, (rel) => parseItf(read(rel))), null, 2)}\n`);
+  writeOutput(join(stageDir, 'index.html'), renderNightlyIndex(summary));
+  writeOutput(join(stageDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  publishFolder(stageDir, dateDir);
   if (f.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else process.stdout.write(`${md}\nWritten: ${dateDir}/{summary.json,summary.md,junit.xml,results.sarif,index.html}\n`);
   if (!f.quiet && !tty) emitEvent({ event: 'done', exitCode: code, verdict, folder: dateDir });

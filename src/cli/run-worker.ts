@@ -10,8 +10,10 @@ export interface RunTask {
   target: Target;
   options: SearchOptions;
   outDir: string;
+  /** The folder the summary names (runTarget's shownDir). */
+  shownDir?: string;
 }
 
 export default function runTask(task: RunTask): RunSummary {
-  return runTarget(task.target, task.options, task.outDir);
+  return runTarget(task.target, task.options, task.outDir, undefined, task.shownDir);
 }

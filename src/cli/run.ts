@@ -1,7 +1,6 @@
 // Runs one target: search, then write its counterexamples (plain text and
 // ITF), a JSON summary and an HTML report under the output folder.
 
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bfs, type SearchOptions, type SearchResult } from '../explorer/bfs.js';
 import type { Step } from '../explorer/model.js';
@@ -9,9 +8,12 @@ import { renderHtmlReport } from '../report/html.js';
 import { leastInterleaved } from '../report/interleave.js';
 import { toItf, type ItfTrace } from '../report/itf.js';
 import { renderTextTrace } from '../report/text.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT } from './errors.js';
 import { buildModel, describeTarget, reproduceCommand, type Target } from './target.js';
 import { TOOL, VERSION } from './version.js';
+import { writeOutput } from './write-output.js';
+
+export { prepareOutDir } from './write-output.js';
 
 /**
  * The options of the batch commands (default, nightly, diff): every violated
@@ -68,16 +70,6 @@ export interface RunSummary {
   htmlReport: string | null;
 }
 
-/** Creates the output folder and checks it is writable (exit 2 otherwise). */
-export function prepareOutDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch (e) {
-    throw new UsageError(`output folder ${dir} is not writable: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-}
-
 /** A search result from bfs() or parallelBfs() (which adds stop reasons and a failure line). */
 export type SearchOutcome = Omit<SearchResult<unknown, Step>, 'stopReason'> & { stopReason: string; failure?: string | null };
 
@@ -89,7 +81,14 @@ export function exitCodeOf(r: SearchOutcome): number {
   return EXIT.HOLDS;
 }
 
-export function runTarget(target: Target, options: SearchOptions, outDir: string | null, searched?: SearchOutcome): RunSummary {
+/**
+ * Searches `target` (or takes the outcome of a search already run) and writes
+ * its files into `outDir`: each atomically, the traces first and the summary
+ * last, so a run killed half-way leaves the previous summary naming files
+ * that exist. `shownDir` is the folder the summary names (default outDir):
+ * the nightly writes into a staging folder that is renamed when complete.
+ */
+export function runTarget(target: Target, options: SearchOptions, outDir: string | null, searched?: SearchOutcome, shownDir?: string): RunSummary {
   const model = buildModel(target);
   const r: SearchOutcome = searched ?? bfs(model, options);
   const command = reproduceCommand(target);
@@ -101,16 +100,16 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     const budget = 2 * (r.states + (r.por?.confirmation?.states ?? 0)) + 1000;
     const { violation: v, searched } = leastInterleaved(model, found, { maxStates: budget });
     const base = `${target.label}-${v.property.id}`;
-    const files = { text: outDir ? join(outDir, `${base}.txt`) : '', itf: outDir ? join(outDir, `${base}.itf.json`) : '' };
+    const files = { text: outDir ? join(shownDir ?? outDir, `${base}.txt`) : '', itf: outDir ? join(shownDir ?? outDir, `${base}.itf.json`) : '' };
     if (outDir) {
-      writeFileSync(files.text, renderTextTrace(model, v, { tool: TOOL, configuration, command, leastInterleaved: searched }));
+      writeOutput(join(outDir, `${base}.txt`), renderTextTrace(model, v, { tool: TOOL, configuration, command, leastInterleaved: searched }));
       const itf = toItf(model, v, {
         tool: TOOL,
         version: VERSION,
         target: target.kind === 'vmsa' ? { model: 'vmsa', config: target.config, ...(target.preset !== null && { preset: target.preset }) } : { model: target.spec },
         description: configuration,
       });
-      writeFileSync(files.itf, `${JSON.stringify(itf, null, 1)}\n`);
+      writeOutput(join(outDir, `${base}.itf.json`), `${JSON.stringify(itf, null, 1)}\n`);
       itfs.set(files.itf, itf);
     }
     return { property: v.property.id, name: v.property.name, kind: v.kind, message: v.message, traceLength: v.trace.length - 1, files };
@@ -141,9 +140,11 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     violations,
     coverage: { covers: r.covers, unreachedCovers: r.covers.filter((c) => !c.reached).map((c) => c.id), rules: r.rules },
     exitCode: exitCodeOf(r),
-    htmlReport: outDir ? join(outDir, `${target.label}.html`) : null,
+    htmlReport: outDir ? join(shownDir ?? outDir, `${target.label}.html`) : null,
   };
-  if (outDir) writeFileSync(join(outDir, `${target.label}.summary.json`), `${JSON.stringify(summary, null, 2)}\n`);
-  if (summary.htmlReport) writeFileSync(summary.htmlReport, renderHtmlReport({ title: `${TOOL}: ${target.label}`, runs: [summary], traces: itfs }));
+  if (outDir) {
+    writeOutput(join(outDir, `${target.label}.html`), renderHtmlReport({ title: `${TOOL}: ${target.label}`, runs: [summary], traces: itfs }));
+    writeOutput(join(outDir, `${target.label}.summary.json`), `${JSON.stringify(summary, null, 2)}\n`); // last: it names the others
+  }
   return summary;
 }

@@ -2,12 +2,14 @@
 // file and/or flags) or one of the explorer's test models. Validated here,
 // at the edge; every problem becomes a UsageError with one clear line.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Model, Step } from '../explorer/model.js';
 import { ConfigError, DEFAULT_KNOBS, KNOB_NAMES, VARIANTS, validateConfig, type Knobs, type Variant, type VmsaConfig } from '../model/config.js';
 import { vmsaModel } from '../model/index.js';
-import { findPreset, PRESETS, presetKnobs } from '../model/presets.js';
+import { findPreset, PRESETS, presetKnobs, type Preset } from '../model/presets.js';
 import { parseVcpuSet, type VcpuSet } from '../model/vcpu-set.js';
+import { jsonErrorLine } from '../io/safe-text.js';
 import { ModelSpecError, resolveModel } from '../models/index.js';
 import { UsageError } from './errors.js';
 
@@ -56,7 +58,7 @@ function readConfigFile(path: string): Partial<VmsaConfig> & { preset?: string }
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new UsageError(`config file ${path} is not valid JSON: ${jsonErrorLine(text, e)}`);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new UsageError(`config file ${path} must hold a JSON object`);
   const allowed = ['preset', 'variant', 'vm', 'vcpus', 'gfns', 'knobs'];
@@ -77,6 +79,9 @@ export function resolveTarget(flags: TargetFlags, defaultVariant: Variant = 'pat
     return { kind: 'test', spec: flags.model, label: flags.model.replace(/[^A-Za-z0-9.-]+/g, '-') };
   }
   const file = flags.config !== undefined ? readConfigFile(flags.config) : {};
+  if (flags.preset !== undefined && file.preset !== undefined && flags.preset !== file.preset) {
+    throw new UsageError(`--preset ${flags.preset} conflicts with "preset": ${JSON.stringify(file.preset)} in ${flags.config} (give one of them)`);
+  }
   const presetName = flags.preset ?? file.preset;
   const preset = presetName !== undefined ? findPreset(presetName) : undefined;
   if (presetName !== undefined && !preset) {
@@ -106,8 +111,31 @@ export function resolveTarget(flags: TargetFlags, defaultVariant: Variant = 'pat
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
-  const label = `${preset?.name ?? 'custom'}-${config.variant}`;
+  const label = outputName(config, preset ?? null);
   return { kind: 'vmsa', config, preset: preset?.name ?? null, label };
+}
+
+const sortedKeys = (_k: string, v: unknown): unknown =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v;
+
+/** A short, stable hash of a resolved configuration (the key order does not matter). */
+export function configurationHash(c: VmsaConfig): string {
+  return createHash('sha256').update(JSON.stringify(c, sortedKeys)).digest('hex').slice(0, 8);
+}
+
+/**
+ * The name of a run's output files: `<preset>-<variant>` for a preset as it
+ * is (the names of reports/examples and of the default job), else
+ * `<preset or custom>-<variant>-<hash of the resolved configuration>`, so that
+ * two different configurations never write over each other in one folder.
+ */
+export function outputName(config: VmsaConfig, preset: Preset | null): string {
+  const base = `${preset?.name ?? 'custom'}-${config.variant}`;
+  if (preset) {
+    const own: VmsaConfig = { variant: config.variant, vm: preset.vm, vcpus: preset.vcpus, gfns: preset.gfns, knobs: presetKnobs(preset) };
+    if (JSON.stringify(own, sortedKeys) === JSON.stringify(config, sortedKeys)) return base;
+  }
+  return `${base}-${configurationHash(config)}`;
 }
 
 export function buildModel(t: Target): Model<unknown, Step> {

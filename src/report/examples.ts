@@ -8,12 +8,14 @@
 // Regenerate with: npm run examples
 // (= node dist/src/report/examples.js reports/examples, after the build).
 
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runTarget, type RunSummary } from '../cli/run.js';
 import { resolveTarget } from '../cli/target.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
+import { publishFolder, recoverFolders, stagingFolderFor } from '../io/folder-swap.js';
 import { VARIANTS } from '../model/config.js';
 import { PRESETS } from '../model/presets.js';
 import { matrixHtml } from './matrix-html.js';
@@ -39,9 +41,14 @@ function readme(runs: readonly RunSummary[]): string {
   return lines.join('\n');
 }
 
-/** Writes the example reports into `dir` (made empty first); returns the file names. */
+/**
+ * Writes the example reports into `dir` (replaced whole: they are written
+ * into a staging folder beside it, swapped in when complete); returns the
+ * file names.
+ */
 export function generateExamples(dir: string): string[] {
   const work = mkdtempSync(join(tmpdir(), 'vmsa-examples-'));
+  const stage = stagingFolderFor(resolve(dir));
   try {
     const runs = new Map<string, RunSummary>();
     for (const preset of EXAMPLE_PRESETS) {
@@ -49,26 +56,31 @@ export function generateExamples(dir: string): string[] {
         runs.set(`${preset}/${variant}`, runTarget(resolveTarget({ preset, variant }), { allViolations: true }, work));
       }
     }
-    mkdirSync(dir, { recursive: true });
-    for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+    mkdirSync(dirname(stage), { recursive: true });
+    recoverFolders(dirname(stage), (n) => n === basename(resolve(dir)));
+    rmSync(stage, { recursive: true, force: true });
+    mkdirSync(stage);
+    const copy = (from: string, name: string): void => writeFileAtomic(join(stage, name), readFileSync(from));
     const names: string[] = [];
     for (const r of runs.values()) {
       if (r.violations.length === 0) continue;
       for (const v of r.violations) {
         for (const f of [v.files.text, v.files.itf]) {
-          copyFileSync(f, join(dir, basename(f)));
+          copy(f, basename(f));
           names.push(basename(f));
         }
       }
-      copyFileSync(join(work, `${r.target}.html`), join(dir, `${r.target}.html`));
+      copy(join(work, `${r.target}.html`), `${r.target}.html`);
       names.push(`${r.target}.html`);
     }
-    writeFileSync(join(dir, 'index.html'), matrixHtml(EXAMPLE_PRESETS, runs, 'vmsa-check: example reports for the known defects'));
-    writeFileSync(join(dir, 'README.md'), readme([...runs.values()]));
+    writeFileAtomic(join(stage, 'index.html'), matrixHtml(EXAMPLE_PRESETS, runs, 'vmsa-check: example reports for the known defects'));
+    writeFileAtomic(join(stage, 'README.md'), readme([...runs.values()]));
     names.push('index.html', 'README.md');
+    publishFolder(stage, resolve(dir));
     return names.sort();
   } finally {
     rmSync(work, { recursive: true, force: true });
+    rmSync(stage, { recursive: true, force: true });
   }
 }
 

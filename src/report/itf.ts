@@ -7,6 +7,7 @@
 
 import type { Model, Step } from '../explorer/model.js';
 import type { Violation } from '../explorer/trace.js';
+import { jsonErrorLine } from '../io/safe-text.js';
 
 export const ITF_FORMAT = 'ITF';
 
@@ -105,14 +106,33 @@ function findNull(x: unknown, path: string): string | null {
   return null;
 }
 
+/**
+ * How deep a parsed file may nest. The traces vmsa-check writes nest 5
+ * levels (reports/examples); the checks below recurse, so a hostile file
+ * nested 10^5 deep would overflow the stack. Counted without recursion.
+ */
+export const MAX_ITF_DEPTH = 64;
+
+function deeperThan(x: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[x, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d + 1 > limit) return true;
+    for (const c of Object.values(v as object)) stack.push([c, d + 1]);
+  }
+  return false;
+}
+
 /** Parses and checks the shape of an ITF trace written by toItf(). */
 export function parseItf(text: string): ItfTrace {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ItfError(`not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    throw new ItfError(`not valid JSON (${jsonErrorLine(text, e)})`);
   }
+  if (deeperThan(json, MAX_ITF_DEPTH)) throw new ItfError(`values nested more than ${MAX_ITF_DEPTH} levels deep (a vmsa-check trace nests 5)`);
   if (!isObj(json)) throw new ItfError('not an ITF trace: the top level is not an object');
   const meta = json['#meta'];
   if (!isObj(meta)) throw new ItfError('not an ITF trace: no "#meta" object');
