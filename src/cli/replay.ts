@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { DEADLOCK, type Model, type Step } from '../explorer/model.js';
 import { recheck, type TraceEntry, type ViolationKind } from '../explorer/trace.js';
-import { ConfigError, KNOB_NAMES, validateConfig, type VmsaConfig } from '../model/config.js';
+import { ConfigError, KNOB_NAMES, validateConfig, withKnobsAddedSince, type VmsaConfig } from '../model/config.js';
 import { vmsaModel } from '../model/index.js';
 import { ModelSpecError, resolveModel } from '../models/index.js';
 import { flatten } from '../report/flatten.js';
@@ -31,10 +31,12 @@ function modelOf(t: ItfTrace): Model<unknown, Step> {
     const config = target.config as Partial<VmsaConfig> | undefined;
     if (config === null || typeof config !== 'object') throw new ItfError('#meta.target.config is missing');
     if (config.knobs === null || typeof config.knobs !== 'object') throw new ItfError('#meta.target.config.knobs is missing');
-    const missing = KNOB_NAMES.find((k) => !(k in config.knobs!));
+    // A file written before some knobs existed names the model it was written against.
+    const knobs = withKnobsAddedSince(config.knobs);
+    const missing = KNOB_NAMES.find((k) => !(k in knobs));
     if (missing) throw new ItfError(`#meta.target.config.knobs lacks ${missing}`);
     try {
-      return vmsaModel(validateConfig(target.config as VmsaConfig)) as unknown as Model<unknown, Step>;
+      return vmsaModel(validateConfig({ ...(target.config as VmsaConfig), knobs: knobs as VmsaConfig['knobs'] })) as unknown as Model<unknown, Step>;
     } catch (e) {
       if (e instanceof ConfigError || e instanceof TypeError) throw new ItfError(`#meta.target.config: ${e.message}`);
       throw e;

@@ -133,6 +133,26 @@ export const DEFAULT_KNOBS: Knobs = {
   maxInits: 1,
 };
 
+/**
+ * The knobs of a configuration written by an earlier vmsa-check (a trace
+ * file), completed with the values of the knobs added since (issue 15) that
+ * give exactly the model that file was written against: the new restrictions
+ * off, and gmemInvalidateFail as rmpMakeSharedFail, which used to fail
+ * sev_gmem_invalidate()'s rmp_make_shared() too. Other missing knobs stay
+ * missing (validation names them).
+ */
+export function withKnobsAddedSince(knobs: Partial<Record<keyof Knobs, unknown>>): Partial<Record<keyof Knobs, unknown>> {
+  const earlier: Partial<Record<keyof Knobs, unknown>> = {
+    apCreators: DEFAULT_KNOBS.apCreators,
+    apTargets: DEFAULT_KNOBS.apTargets,
+    allowCreate: DEFAULT_KNOBS.allowCreate,
+    wake: DEFAULT_KNOBS.wake,
+    guestHlt: DEFAULT_KNOBS.guestHlt,
+  };
+  if ('rmpMakeSharedFail' in knobs) earlier.gmemInvalidateFail = knobs.rmpMakeSharedFail;
+  return { ...earlier, ...knobs };
+}
+
 export const KNOB_NAMES = Object.keys(DEFAULT_KNOBS) as (keyof Knobs)[];
 
 /** One line per knob, for `vmsa-check list knobs`. */

@@ -117,3 +117,30 @@ test('vmsa-check replay: verdict on stdout, exit 1; a corrupt file is one line a
   const missing = spawnSync(process.execPath, [MAIN, 'replay', join(out, 'nope.json')], { encoding: 'utf8' });
   assert.equal(missing.status, 2);
 });
+
+test('a trace written before the knobs of issue 15 replays against the model it was written for', () => {
+  // Before issue 15, rmpMakeSharedFail also failed sev_gmem_invalidate()'s
+  // rmp_make_shared(); such a file has neither gmemInvalidateFail nor the five
+  // restriction knobs. Its 1-step S3 (teardown frees a page whose make-shared
+  // failed) needs gmemInvalidateFail today, so the filled-in value matters.
+  const s = runTarget(
+    resolveTarget({ variant: 'upstream-base', vm: 'snp', vcpus: 1, knob: ['rmpMakeSharedFail', 'gmemInvalidateFail'] }),
+    { allViolations: true },
+    out,
+  );
+  const v = s.violations.find((x) => x.property === 'S3')!;
+  const text = readFileSync(v.files.itf, 'utf8');
+  const old = JSON.parse(text) as ItfTrace;
+  const knobs = (old['#meta'].target.config as { knobs: Record<string, unknown> }).knobs;
+  for (const k of ['gmemInvalidateFail', 'apCreators', 'apTargets', 'allowCreate', 'wake', 'guestHlt']) delete knobs[k];
+  const verdict = replayItf(parseItf(JSON.stringify(old)));
+  assert.equal(verdict.claimed.id, 'S3');
+  assert.equal(verdict.claimed.holds, false);
+  // The same file stating gmemInvalidateFail: false names another model, in which the trace is not possible.
+  knobs.gmemInvalidateFail = false;
+  assert.throws(() => replayItf(parseItf(JSON.stringify(old))), ItfError);
+  // A knob that existed before and is missing is still refused.
+  delete knobs.gmemInvalidateFail;
+  delete knobs.punchHole;
+  assert.throws(() => replayItf(parseItf(JSON.stringify(old))), /lacks punchHole/);
+});
