@@ -127,6 +127,11 @@ export function readCheckpoint(path: string, identity: string): SearchSnapshot {
   if (header.identity !== identity) {
     throw new CheckpointError(`checkpoint ${path} was written by a different configuration or options; refusing to resume`);
   }
+  // Violations are kept per (property, site): one written before sites (or
+  // damaged) would not resume exactly.
+  if (!Array.isArray(header.found) || !header.found.every((p) => typeof p?.site === 'string' && typeof p.property?.id === 'string')) {
+    throw new CheckpointError(`checkpoint ${path} was written by an older vmsa-check (violations without a site); refusing to resume`);
+  }
   let off = hstart + hlen;
   const parts: Uint8Array[] = [];
   const sections = {} as SearchSnapshot['sections'];
