@@ -21,6 +21,7 @@ import { renderNightlyIndex } from '../report/nightly-index.js';
 import { renderNightlyMarkdown } from '../report/nightly-md.js';
 import type { NightlyComparison, NightlyKey, NightlyRun, NightlySummary } from '../report/nightly-types.js';
 import { renderSarif } from '../report/sarif.js';
+import { propertyIds } from '../report/site.js';
 import { EXIT, UsageError } from './errors.js';
 import { runSideBySide, type RunOutcome } from './side-by-side.js';
 import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './nightly-matrix.js';
@@ -66,25 +67,34 @@ export function previousNightly(parent: string, date: string): string | null {
   return earlier.length > 0 ? earlier[earlier.length - 1]! : null;
 }
 
-const violationKeys = (runs: readonly NightlyRun[]): NightlyKey[] =>
-  runs.flatMap((r) => r.violations.map((v) => ({ id: r.id, property: v.property })));
+/**
+ * A violation's identity across nights is (entry, property, site). A summary
+ * written before sites has none: compared with one, both nights' keys drop
+ * the site, so the upgrade does not report every violation as new.
+ */
+const violationKeys = (runs: readonly NightlyRun[], withSite: boolean): NightlyKey[] =>
+  runs.flatMap((r) => r.violations.map((v) => ({ id: r.id, property: v.property, ...(withSite && v.site !== undefined && { site: v.site }) })));
+const hasSites = (runs: readonly NightlyRun[]): boolean => runs.every((r) => r.violations.every((v) => typeof v.site === 'string'));
 
 export function compareNightlies(previous: { date: string; runs: readonly NightlyRun[] } | null, runs: readonly NightlyRun[]): NightlyComparison {
   if (!previous) return { previous: null, newViolations: [], disappearedViolations: [], stateCountChanges: [], addedEntries: [], removedEntries: [] };
-  const key = (k: NightlyKey): string => `${k.id}\u0000${k.property}`;
+  const key = (k: NightlyKey): string => `${k.id}\u0000${k.property}\u0000${k.site ?? ''}`;
+  const withSite = hasSites(previous.runs) && hasSites(runs);
   const before = new Map(previous.runs.map((r) => [r.id, r]));
   const now = new Map(runs.map((r) => [r.id, r]));
   // Only entries that ran to completion both times say anything about
   // violations appearing or disappearing; a run cut short may not have got there.
   const comparable = (id: string): boolean => before.get(id)?.complete === true && now.get(id)?.complete === true;
-  const oldKeys = violationKeys(previous.runs).filter((k) => comparable(k.id));
-  const newKeys = violationKeys(runs).filter((k) => comparable(k.id));
+  const oldKeys = violationKeys(previous.runs, withSite).filter((k) => comparable(k.id));
+  const newKeys = violationKeys(runs, withSite).filter((k) => comparable(k.id));
   const oldSet = new Set(oldKeys.map(key));
   const newSet = new Set(newKeys.map(key));
+  // Without sites a property violated at several sites gives one key.
+  const once = (ks: NightlyKey[]): NightlyKey[] => ks.filter((k, i) => ks.findIndex((x) => key(x) === key(k)) === i);
   return {
     previous: previous.date,
-    newViolations: newKeys.filter((k) => !oldSet.has(key(k))),
-    disappearedViolations: oldKeys.filter((k) => !newSet.has(key(k))),
+    newViolations: once(newKeys.filter((k) => !oldSet.has(key(k)))),
+    disappearedViolations: once(oldKeys.filter((k) => !newSet.has(key(k)))),
     stateCountChanges: runs
       .filter((r) => comparable(r.id) && before.get(r.id)!.states !== r.states)
       .map((r) => ({ id: r.id, before: before.get(r.id)!.states, after: r.states })),
@@ -106,7 +116,7 @@ function readPrevious(parent: string, date: string): { prev: { date: string; run
 }
 
 function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, started: string): NightlyRun {
-  const violated = s.violations.map((v) => v.property).sort(byId);
+  const violated = propertyIds(s.violations);
   const expected = e.entry.expect;
   const unexpected = violated.filter((p) => !expected.includes(p));
   const missing = s.complete ? expected.filter((p) => !violated.includes(p)) : [];
@@ -144,12 +154,14 @@ function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, started:
         property: v.property,
         name: v.name,
         kind: v.kind,
+        site: v.site,
         message: v.message,
         traceLength: v.traceLength,
         expected: expected.includes(v.property),
         files: { text: rel(v.files.text), itf: rel(v.files.itf) },
       }))
-      .sort((a, b) => byId(a.property, b.property)),
+      // By property, then shortest first (the order within a property is the search's, a stable one).
+      .sort((a, b) => byId(a.property, b.property) || a.traceLength - b.traceLength),
     properties: e.properties,
     reports: { summary: existsSync(summaryFile) ? rel(summaryFile) : null, html: existsSync(htmlFile) ? rel(htmlFile) : null },
   };
