@@ -86,8 +86,9 @@ function verdictCell(r: HtmlRun | undefined): string {
           .map((id) => {
             const all = r.violations.filter((x) => x.property === id);
             const first = all.reduce((a, b) => (b.traceLength < a.traceLength ? b : a));
-            const title = all.map((x) => `${x.name}${x.site !== undefined && all.length > 1 ? ` at ${x.site}` : ''}: ${x.message}`).join('; ');
-            return `<a href="#${esc(violationId(r.target, id, first.site))}" title="${esc(title)}">${esc(id)}</a>${all.length > 1 ? `<span class="n">&times;${all.length}</span>` : ''}`;
+            const each = all.map((x) => `${x.name}${x.site !== undefined && all.length > 1 ? ` at ${x.site}` : ''}: ${x.message}`).join('; ');
+            const title = all.length > 1 ? `${all.length} sites, each with its trace below: ${each}` : each;
+            return `<a href="#${esc(violationId(r.target, id, first.site))}" title="${esc(title)}">${esc(id)}</a>`;
           })
           .join(' ')
       : esc(v);
