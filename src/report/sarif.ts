@@ -117,7 +117,8 @@ function resultOf(
 
 /**
  * readItf reads a trace by its path relative to the date folder. Results are
- * in matrix order, then property id order (the order of run.violations).
+ * in matrix order, then property id order and shortest first within a
+ * property (the order of run.violations): one result per (property, site).
  */
 export function renderSarif(summary: NightlySummary, readItf: (relative: string) => ItfTrace): Sarif.Log {
   const byId = new Map<string, NightlyProperty>();
