@@ -46,7 +46,7 @@ const MODES: [string, SearchOptions][] = [
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const verdict = (r: ReturnType<typeof bfs>): string =>
   r.violations
-    .map((v) => `${v.property.id}(${v.trace.length - 1})`)
+    .map((v) => `${v.property.id}@${v.site}(${v.trace.length - 1})`)
     .sort()
     .join(' ') || 'holds';
 

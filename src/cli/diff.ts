@@ -1,8 +1,10 @@
 // `vmsa-check diff --base V1 --patched V2 [--preset P ...]`: runs each preset
-// on both variants and lists the properties the patch breaks (violated on the
+// on both variants and lists the violations the patch breaks (violated on the
 // patched variant, not on the base) and fixes (the reverse), each with its
 // witness trace: for a broken property the patched run's shortest trace, for
-// a fixed one the base run's (the behaviour the patch removes).
+// a fixed one the base run's (the behaviour the patch removes). A violation
+// is a property at a site (explorer/trace.ts): a property the base violates
+// at one site and the patch at another too is broken at that other site.
 //
 // Exit codes: 1 the patch breaks a property on some preset; 3 nothing broken
 // but a run was cut short by --max-seconds/--max-states (a difference may be
@@ -11,6 +13,7 @@
 import { join } from 'node:path';
 import { VARIANTS, type Variant } from '../model/config.js';
 import { PRESETS } from '../model/presets.js';
+import { propertyIds, violationName } from '../report/site.js';
 import { pad } from '../report/wrap.js';
 import { EXIT, UsageError } from './errors.js';
 import { endProgress, progressPrinter } from './output.js';
@@ -33,6 +36,8 @@ export interface DiffFlags {
 
 export interface DiffChange {
   property: string;
+  /** See RunSummary's violations: where it happens. */
+  site: string;
   name: string;
   message: string;
   traceLength: number;
@@ -42,11 +47,12 @@ export interface DiffChange {
 
 export interface PresetDiff {
   preset: string;
+  /** violated: property ids, each once. */
   base: { states: number; complete: boolean; violated: string[]; summary: string };
   patched: { states: number; complete: boolean; violated: string[]; summary: string };
   breaks: DiffChange[];
   fixes: DiffChange[];
-  /** Violated on both. */
+  /** Violated on both: "S3@destroy" (property@site; a deadlock is "DL"). */
   kept: string[];
 }
 
@@ -67,27 +73,30 @@ function checkVariant(flag: string, v: string): Variant {
   return v as Variant;
 }
 
-function changes(from: RunSummary, ids: readonly string[]): DiffChange[] {
-  return ids.map((id) => {
-    const v = from.violations.find((x) => x.property === id)!;
-    return { property: id, name: v.name, message: v.message, traceLength: v.traceLength, trace: { ...v.files } };
-  });
+type Violation = RunSummary['violations'][number];
+const nameOf = (v: Violation): string => violationName(v.property, v.site);
+const byName = (a: Violation, b: Violation): number => byId(a.property, b.property) || byId(a.site, b.site);
+
+function changes(from: readonly Violation[]): DiffChange[] {
+  return from.map((v) => ({ property: v.property, site: v.site, name: v.name, message: v.message, traceLength: v.traceLength, trace: { ...v.files } }));
 }
 
 export function diffRuns(preset: string, base: RunSummary, patched: RunSummary, outDir: string): PresetDiff {
-  const b = base.violations.map((v) => v.property).sort(byId);
-  const p = patched.violations.map((v) => v.property).sort(byId);
-  // A property not violated on an incomplete run may still be violated
-  // beyond the bound: only a complete run can show a property holds.
-  const breaks = base.complete ? p.filter((x) => !b.includes(x)) : [];
-  const fixes = patched.complete ? b.filter((x) => !p.includes(x)) : [];
+  const b = [...base.violations].sort(byName);
+  const p = [...patched.violations].sort(byName);
+  const bNames = new Set(b.map(nameOf));
+  const pNames = new Set(p.map(nameOf));
+  // A violation not found on an incomplete run may still happen beyond the
+  // bound: only a complete run can show it does not.
+  const breaks = base.complete ? p.filter((x) => !bNames.has(nameOf(x))) : [];
+  const fixes = patched.complete ? b.filter((x) => !pNames.has(nameOf(x))) : [];
   return {
     preset,
-    base: { states: base.states, complete: base.complete, violated: b, summary: join(outDir, `${base.target}.summary.json`) },
-    patched: { states: patched.states, complete: patched.complete, violated: p, summary: join(outDir, `${patched.target}.summary.json`) },
-    breaks: changes(patched, breaks),
-    fixes: changes(base, fixes),
-    kept: b.filter((x) => p.includes(x)),
+    base: { states: base.states, complete: base.complete, violated: propertyIds(b), summary: join(outDir, `${base.target}.summary.json`) },
+    patched: { states: patched.states, complete: patched.complete, violated: propertyIds(p), summary: join(outDir, `${patched.target}.summary.json`) },
+    breaks: changes(breaks),
+    fixes: changes(fixes),
+    kept: b.filter((x) => pNames.has(nameOf(x))).map(nameOf),
   };
 }
 
@@ -95,7 +104,8 @@ export function formatDiff(d: DiffResult): string {
   const rows: string[][] = [['preset', 'breaks', 'fixes', 'kept', `states ${d.base} -> ${d.patched}`]];
   for (const p of d.presets) {
     const states = `${p.base.states}${p.base.complete ? '' : '+'} -> ${p.patched.states}${p.patched.complete ? '' : '+'}`;
-    rows.push([p.preset, p.breaks.map((c) => c.property).join(' ') || '-', p.fixes.map((c) => c.property).join(' ') || '-', p.kept.join(' ') || '-', states]);
+    const names = (cs: DiffChange[]): string => cs.map((c) => violationName(c.property, c.site)).join(' ') || '-';
+    rows.push([p.preset, names(p.breaks), names(p.fixes), p.kept.join(' ') || '-', states]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)) + 2);
   const lines = [
@@ -105,12 +115,12 @@ export function formatDiff(d: DiffResult): string {
     '',
   ];
   const witnesses = d.presets.flatMap((p) => [
-    ...p.breaks.map((c) => `  ${p.preset}: breaks ${c.property} ${c.name} (${c.traceLength} steps): ${c.trace.text}`),
-    ...p.fixes.map((c) => `  ${p.preset}: fixes ${c.property} ${c.name} (${c.traceLength} steps on ${d.base}): ${c.trace.text}`),
+    ...p.breaks.map((c) => `  ${p.preset}: breaks ${violationName(c.property, c.site)} ${c.name} (${c.traceLength} steps): ${c.trace.text}`),
+    ...p.fixes.map((c) => `  ${p.preset}: fixes ${violationName(c.property, c.site)} ${c.name} (${c.traceLength} steps on ${d.base}): ${c.trace.text}`),
   ]);
   if (witnesses.length > 0) lines.push('Witness traces:', ...witnesses, '');
   if (!d.complete) lines.push('Some runs were cut short (states marked +): a difference beyond the bound may be missing.', '');
-  lines.push(`${d.breaks} propert${d.breaks === 1 ? 'y' : 'ies'} broken, ${d.fixes} fixed.`);
+  lines.push(`${d.breaks} violation${d.breaks === 1 ? '' : 's'} (property at a site) broken, ${d.fixes} fixed.`);
   return lines.join('\n');
 }
 

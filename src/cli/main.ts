@@ -89,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
           .option('all-violations', {
             type: 'boolean',
             default: true,
-            describe: 'keep going after a violation and report every violated property, each with its own shortest trace (--no-all-violations: stop at the end of the first level with a violation, as TLC does)',
+            describe: 'keep going after a violation and report every violated property, each with its own shortest trace per site (the rule of the violating step) (--no-all-violations: stop at the end of the first level with a violation, as TLC does)',
           })
           .option('deadlock', { type: 'boolean', default: true, describe: 'report states with no enabled step (--no-deadlock to skip)' })
           .option('workers', { type: 'string', describe: 'worker threads (default 1: the single-threaded search, faster on small machines; see docs/performance.md)', coerce: wholeNumber('workers', 1) })

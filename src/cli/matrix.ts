@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { VARIANTS } from '../model/config.js';
 import { DEFAULT_SET } from '../model/presets.js';
 import { matrixHtml } from '../report/matrix-html.js';
+import { propertyIds } from '../report/site.js';
 import { pad } from '../report/wrap.js';
 import { EXIT } from './errors.js';
 import { FULL_CHECK, prepareOutDir, runTarget, type RunSummary } from './run.js';
@@ -14,10 +15,8 @@ import { resolveTarget } from './target.js';
 import { writeOutput } from './write-output.js';
 
 export function verdictOf(s: RunSummary): string {
-  if (s.violations.length > 0) {
-    const ids = s.violations.map((v) => v.property).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-    return ids.join(' ');
-  }
+  // Each property once, though it may be violated at several sites.
+  if (s.violations.length > 0) return propertyIds(s.violations).join(' ');
   if (!s.complete) return 'incomplete';
   if (s.coverage.unreachedCovers.length > 0) return 'vacuous';
   return 'holds';
@@ -58,7 +57,7 @@ export async function runMatrix(out: string, quiet: boolean, jobs = 1): Promise<
   const table = verdictTable(DEFAULT_SET, runs);
   const text =
     `vmsa-check: every preset against every variant (cells: violated property ids, or holds; states in parentheses)\n\n${table}\n\n` +
-    `Traces: ${out}/<preset>-<variant>-<property>.txt (email) and .itf.json (ITF); summaries: *.summary.json; ` +
+    `Traces: ${out}/<preset>-<variant>-<property>@<site>.txt (email) and .itf.json (ITF); summaries: *.summary.json; ` +
     `HTML: ${out}/default.html\n`;
   writeOutput(join(out, 'default.txt'), text);
   writeOutput(join(out, 'default.html'), matrixHtml(DEFAULT_SET, runs));

@@ -15,7 +15,8 @@ export interface PreviousRun {
   id: string;
   complete: boolean;
   states: number;
-  violations: readonly { property: string }[];
+  /** `site` is absent in summaries written before sites (issue 15). */
+  violations: readonly { property: string; site?: string }[];
 }
 
 export interface PreviousNightly {
@@ -51,7 +52,9 @@ function checkRun(x: unknown, where: string): PreviousRun {
   if (!Array.isArray(r.violations)) bad('.violations is not an array');
   const violations = (r.violations as unknown[]).map((v, i) => {
     if (!isObj(v) || typeof v.property !== 'string') bad(`.violations[${i}] has no property id`);
-    return { property: (v as { property: string }).property };
+    const { property, site } = v as { property: string; site?: unknown };
+    if (site !== undefined && typeof site !== 'string') bad(`.violations[${i}].site is not a rule name`);
+    return site === undefined ? { property } : { property, site: site as string };
   });
   return { id: r.id as string, complete: r.complete as boolean, states: r.states as number, violations };
 }

@@ -24,6 +24,7 @@ import { renderNightlyIndex } from '../report/nightly-index.js';
 import { renderNightlyMarkdown } from '../report/nightly-md.js';
 import type { NightlyComparison, NightlyKey, NightlyRun, NightlySummary } from '../report/nightly-types.js';
 import { renderSarif } from '../report/sarif.js';
+import { propertyIds } from '../report/site.js';
 import { EXIT, UsageError } from './errors.js';
 import { runSideBySide, type RunOutcome } from './side-by-side.js';
 import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './nightly-matrix.js';
@@ -60,25 +61,34 @@ export function checkDate(d: string): string {
 
 const byId = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 
-const violationKeys = (runs: readonly PreviousRun[]): NightlyKey[] =>
-  runs.flatMap((r) => r.violations.map((v) => ({ id: r.id, property: v.property })));
+/**
+ * A violation's identity across nights is (entry, property, site). A summary
+ * written before sites has none: compared with one, both nights' keys drop
+ * the site, so the upgrade does not report every violation as new.
+ */
+const violationKeys = (runs: readonly PreviousRun[], withSite: boolean): NightlyKey[] =>
+  runs.flatMap((r) => r.violations.map((v) => ({ id: r.id, property: v.property, ...(withSite && v.site !== undefined && { site: v.site }) })));
+const hasSites = (runs: readonly PreviousRun[]): boolean => runs.every((r) => r.violations.every((v) => typeof v.site === 'string'));
 
 export function compareNightlies(previous: { date: string; runs: readonly PreviousRun[] } | null, runs: readonly NightlyRun[]): NightlyComparison {
   if (!previous) return { previous: null, newViolations: [], disappearedViolations: [], stateCountChanges: [], addedEntries: [], removedEntries: [] };
-  const key = (k: NightlyKey): string => `${k.id}\u0000${k.property}`;
+  const key = (k: NightlyKey): string => `${k.id}\u0000${k.property}\u0000${k.site ?? ''}`;
+  const withSite = hasSites(previous.runs) && hasSites(runs);
   const before = new Map(previous.runs.map((r) => [r.id, r]));
   const now = new Map(runs.map((r) => [r.id, r]));
   // Only entries that ran to completion both times say anything about
   // violations appearing or disappearing; a run cut short may not have got there.
   const comparable = (id: string): boolean => before.get(id)?.complete === true && now.get(id)?.complete === true;
-  const oldKeys = violationKeys(previous.runs).filter((k) => comparable(k.id));
-  const newKeys = violationKeys(runs).filter((k) => comparable(k.id));
+  const oldKeys = violationKeys(previous.runs, withSite).filter((k) => comparable(k.id));
+  const newKeys = violationKeys(runs, withSite).filter((k) => comparable(k.id));
   const oldSet = new Set(oldKeys.map(key));
   const newSet = new Set(newKeys.map(key));
+  // Without sites a property violated at several sites gives one key.
+  const once = (ks: NightlyKey[]): NightlyKey[] => ks.filter((k, i) => ks.findIndex((x) => key(x) === key(k)) === i);
   return {
     previous: previous.date,
-    newViolations: newKeys.filter((k) => !oldSet.has(key(k))),
-    disappearedViolations: oldKeys.filter((k) => !newSet.has(key(k))),
+    newViolations: once(newKeys.filter((k) => !oldSet.has(key(k)))),
+    disappearedViolations: once(oldKeys.filter((k) => !newSet.has(key(k)))),
     stateCountChanges: runs
       .filter((r) => comparable(r.id) && before.get(r.id)!.states !== r.states)
       .map((r) => ({ id: r.id, before: before.get(r.id)!.states, after: r.states })),
@@ -89,7 +99,7 @@ export function compareNightlies(previous: { date: string; runs: readonly Previo
 
 /** `dateDir`: the folder the paths are relative to; `stageDir`: where the files are now. */
 function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, stageDir: string, started: string): NightlyRun {
-  const violated = s.violations.map((v) => v.property).sort(byId);
+  const violated = propertyIds(s.violations);
   const expected = e.entry.expect;
   const unexpected = violated.filter((p) => !expected.includes(p));
   const missing = s.complete ? expected.filter((p) => !violated.includes(p)) : [];
@@ -128,12 +138,14 @@ function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, stageDir
         property: v.property,
         name: v.name,
         kind: v.kind,
+        site: v.site,
         message: v.message,
         traceLength: v.traceLength,
         expected: expected.includes(v.property),
         files: { text: rel(v.files.text), itf: rel(v.files.itf) },
       }))
-      .sort((a, b) => byId(a.property, b.property)),
+      // By property, then shortest first (the order within a property is the search's, a stable one).
+      .sort((a, b) => byId(a.property, b.property) || a.traceLength - b.traceLength),
     properties: e.properties,
     reports: { summary: written(summaryFile) ? rel(summaryFile) : null, html: written(htmlFile) ? rel(htmlFile) : null },
   };

@@ -2,6 +2,7 @@
 // (a live line on a terminal, NDJSON events otherwise).
 
 import type { Progress } from '../explorer/bfs.js';
+import { DEADLOCK_SITE } from '../explorer/trace.js';
 import type { RunSummary } from './run.js';
 
 const fmtProb = (p: number): string => (p === 0 ? '0' : p.toExponential(1));
@@ -27,7 +28,9 @@ export function formatSummary(s: RunSummary): string {
       `${fmtProb(s.collisionProbability.birthday)} (birthday bound)`,
   );
   for (const v of s.violations) {
-    lines.push(`  VIOLATED ${v.property} ${v.name}: ${v.message} (shortest trace: ${v.traceLength} step${v.traceLength === 1 ? '' : 's'})`);
+    // One line per site: a property violated at two sites is listed twice.
+    const at = v.site === DEADLOCK_SITE ? '' : ` at ${v.site}`;
+    lines.push(`  VIOLATED ${v.property} ${v.name}${at}: ${v.message} (shortest trace: ${v.traceLength} step${v.traceLength === 1 ? '' : 's'})`);
     if (v.files.text) lines.push(`           ${v.files.text}  ${v.files.itf}`);
   }
   if (s.violations.length === 0 && s.complete) {

@@ -107,7 +107,8 @@ export function replayItf(t: ItfTrace): ReplayVerdict {
   const last = entries[entries.length - 1]!;
   if (model.steps(last.state).length === 0 && !(model.isFinal?.(last.state) ?? false)) note(DEADLOCK, 'no step is enabled', entries.length - 1);
 
-  const claimedMsg = recheck(model, meta.property.kind as ViolationKind, meta.property.id, entries);
+  // At the site the file names, when it names one (a trace written before sites does not).
+  const claimedMsg = recheck(model, meta.property.kind as ViolationKind, meta.property.id, entries, meta.site);
   const violated = [...found.values()];
   violated.sort((a, b) => (a.id === meta.property.id ? -1 : b.id === meta.property.id ? 1 : 0));
   return { violated, claimed: { id: meta.property.id, name: meta.property.name, holds: claimedMsg === null }, states: entries.length };

@@ -7,6 +7,7 @@ import type { Step } from '../explorer/model.js';
 import { renderHtmlReport } from '../report/html.js';
 import { leastInterleaved } from '../report/interleave.js';
 import { toItf, type ItfTrace } from '../report/itf.js';
+import { violationFileBases } from '../report/site.js';
 import { renderTextTrace } from '../report/text.js';
 import { EXIT } from './errors.js';
 import { buildModel, describeTarget, reproduceCommand, type Target } from './target.js';
@@ -27,6 +28,8 @@ export interface ViolationSummary {
   property: string;
   name: string;
   kind: string;
+  /** Where it happens (explorer/trace.ts): the rule of the violating step, "(initial state)" or "(deadlock)". */
+  site: string;
   message: string;
   traceLength: number;
   files: { text: string; itf: string };
@@ -94,12 +97,13 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
   const command = reproduceCommand(target);
   const configuration = describeTarget(target);
   const itfs = new Map<string, ItfTrace>();
-  const violations: ViolationSummary[] = r.violations.map((found) => {
+  const bases = violationFileBases(target.label, r.violations); // <label>-<property>@<site>, report/site.ts
+  const violations: ViolationSummary[] = r.violations.map((found, i) => {
     // Reported: the shortest trace with the fewest thread switches (report/interleave.ts).
     // Its budget: about what the search itself (and a confirmation without reduction) visited.
     const budget = 2 * (r.states + (r.por?.confirmation?.states ?? 0)) + 1000;
     const { violation: v, searched } = leastInterleaved(model, found, { maxStates: budget });
-    const base = `${target.label}-${v.property.id}`;
+    const base = bases[i]!;
     const files = { text: outDir ? join(shownDir ?? outDir, `${base}.txt`) : '', itf: outDir ? join(shownDir ?? outDir, `${base}.itf.json`) : '' };
     if (outDir) {
       writeOutput(join(outDir, `${base}.txt`), renderTextTrace(model, v, { tool: TOOL, configuration, command, leastInterleaved: searched }));
@@ -112,7 +116,7 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
       writeOutput(join(outDir, `${base}.itf.json`), `${JSON.stringify(itf, null, 1)}\n`);
       itfs.set(files.itf, itf);
     }
-    return { property: v.property.id, name: v.property.name, kind: v.kind, message: v.message, traceLength: v.trace.length - 1, files };
+    return { property: v.property.id, name: v.property.name, kind: v.kind, site: v.site, message: v.message, traceLength: v.trace.length - 1, files };
   });
   const summary: RunSummary = {
     tool: TOOL,

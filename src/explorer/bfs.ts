@@ -1,9 +1,14 @@
 // Breadth-first search, level by level, so that the first violation of each
-// property is found on a shortest trace. Among several shortest traces the
-// one reported is the smallest in step-index order: the frontier of each
-// level is kept in the order of the lexicographically smallest paths (a FIFO
-// expanding steps in the model's order), and the first violation found in a
-// level wins.
+// property at each site (trace.ts: the rule of the violating step) is found
+// on a shortest trace. Among several shortest traces the one reported is the
+// smallest in step-index order: the frontier of each level is kept in the
+// order of the lexicographically smallest paths (a FIFO expanding steps in
+// the model's order), and the first violation found in a level wins.
+//
+// Invariants are judged on every transition out of a state where they hold,
+// not only on new states: a state first reached by one rule may also be
+// reached, from another state where the invariant held, by another rule,
+// which is a site of its own.
 
 import { fingerprint64 } from './fingerprint.js';
 import { Frontier } from './frontier.js';
@@ -14,14 +19,20 @@ import { confirmShortest } from './por-confirm.js';
 import { ampleSet, type PorFigures } from './por.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
 import { statesPerBatch, SuccessorBatch } from './successors.js';
-import { rebuildViolation, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
+import { DEADLOCK_SITE, INITIAL_SITE, rebuildViolation, siteOf, violationKey, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
 import { FingerprintSet, Insert } from './visited.js';
 
 export interface SearchOptions {
   maxStates?: number;
   maxDepth?: number;
   maxSeconds?: number;
-  /** Keep going after a violation, to report every violated property. */
+  /**
+   * Keep going after a violation, to report every violated property at
+   * every site. Without it the search stops at the end of the first level
+   * with a violation (as TLC does), reporting every (property, site) found
+   * in that level: each is a shortest trace of its own site, but sites whose
+   * shortest traces are longer are not looked for.
+   */
   allViolations?: boolean;
   /** Report reachable states with no enabled step (default true). */
   checkDeadlock?: boolean;
@@ -113,7 +124,7 @@ export interface PorOutcome extends PorFigures {
 
 /** Internal: what one level-by-level search is asked on top of SearchOptions. */
 export interface LevelSearchOptions extends SearchOptions {
-  /** Stop as soon as every one of these properties is found. */
+  /** Stop as soon as every one of these violations (trace.ts violationKey) is found. */
   targets?: ReadonlySet<string>;
 }
 
@@ -148,7 +159,14 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
   const visited = snap ? FingerprintSet.restore(snap.sections.visited, snap.visitedCount, tableOptions) : new FingerprintSet(tableOptions);
   const links = snap ? ParentLinks.restore(snap.sections.parents, snap.sections.steps) : new ParentLinks();
   const fp = new Uint32Array(2);
-  const found = new Map<string, Pending>(snap ? snap.found.map((p) => [p.property.id, p]) : []);
+  const found = new Map<string, Pending>();
+  const invariants = model.invariants;
+  const tprops = model.transitionProperties;
+  // The sites found per invariant and per transition property (same order
+  // as the model's lists), so a transition checks only what is still open.
+  const invSites = invariants.map(() => new Set<string>());
+  const tpSites = tprops.map(() => new Set<string>());
+  const holdsBefore = new Uint8Array(invariants.length);
   const coverDepth: (number | null)[] = snap ? [...snap.coverDepth] : model.covers.map(() => null);
   const rules = new Map<string, number>(snap ? snap.rules : []);
   const priorSeconds = snap?.seconds ?? 0;
@@ -156,11 +174,9 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
   const encode = canonical ?? ((s: S) => model.encode(s));
   // Symmetry needs the state object (to rename it): no in-place successors then.
   const inPlace = canonical === undefined ? model.inPlace : undefined;
-  const invariants = model.invariants;
-  const tprops = model.transitionProperties;
   const covers = model.covers;
-  /** A new state is looked at by some invariant or cover. */
-  const visits = invariants.length > 0 || covers.length > 0;
+  /** A new state is looked at by some cover. */
+  const visits = covers.length > 0;
   const independence = options.por === true ? model.independence : undefined;
   const por: PorFigures = { reduced: snap?.por?.reduced ?? 0, proviso: snap?.por?.proviso ?? 0 };
   const targets = options.targets;
@@ -186,15 +202,15 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
   let depth = snap?.depth ?? 0;
   let stopReason: StopReason = 'exhausted';
 
-  const record = (p: PropertyRef, kind: ViolationKind, message: string, ordinal: number, step: number): void => {
-    if (!found.has(p.id)) found.set(p.id, { property: p, kind, message, ordinal, step });
+  const record = (p: PropertyRef, kind: ViolationKind, site: string, message: string, ordinal: number, step: number): void => {
+    const key = violationKey(p.id, site);
+    if (found.has(key)) return;
+    found.set(key, { property: p, kind, site, message, ordinal, step });
+    if (kind === 'invariant') invSites[invariants.findIndex((x) => x.id === p.id)]?.add(site);
+    else if (kind === 'transition') tpSites[tprops.findIndex((x) => x.id === p.id)]?.add(site);
   };
+  for (const p of snap?.found ?? []) record(p.property, p.kind, p.site, p.message, p.ordinal, p.step);
   const visit = (state: S, ordinal: number, d: number): void => {
-    for (const inv of invariants) {
-      if (found.has(inv.id)) continue;
-      const msg = inv.check(state);
-      if (msg !== null) record(inv, 'invariant', msg, ordinal, -1);
-    }
     for (let c = 0; c < covers.length; c++) {
       if (coverDepth[c] === null && covers[c]!.reached(state)) coverDepth[c] = d;
     }
@@ -222,6 +238,10 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
       fingerprint64(bytes, bytes.length, fp);
       if (visited.insert(fp[0]!, fp[1]!) !== Insert.New) return;
       const ord = links.addRoot(i);
+      for (const inv of invariants) {
+        const msg = inv.check(s);
+        if (msg !== null) record(inv, 'invariant', INITIAL_SITE, msg, ord, -1);
+      }
       visit(s, ord, 0);
       current.push(bytes, ord);
     });
@@ -322,8 +342,11 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
         const steps = batchSteps[x]!;
         const ample = batchAmple[x]!;
         if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
-          record(DEADLOCK, 'deadlock', 'no step is enabled', ordinal, -1);
+          record(DEADLOCK, 'deadlock', DEADLOCK_SITE, 'no step is enabled', ordinal, -1);
         }
+        // Which invariants hold here: only those can be made false by a step.
+        let holding = 0;
+        if (steps.length > 0) for (let j = 0; j < invariants.length; j++) holding += holdsBefore[j] = invariants[j]!.check(state) === null ? 1 : 0;
         // Without reduction: one pass over every step. With it: a first pass
         // over the ample set, and a second over the other steps when the
         // proviso (C3, por.ts) finds that the ample set closes a cycle.
@@ -347,16 +370,25 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
             // when a property needs it.
             const s = pass === 0 ? batchFirst[x]! + j : batch.add(state, step);
             transitions++;
+            const site = siteOf(step);
             if (collectRules) {
               const rule = step.rule ?? step.label;
               rules.set(rule, (rules.get(rule) ?? 0) + 1);
             }
-            if (tprops.length > 0) {
-              const after = batch.state(s);
-              for (const tp of tprops) {
-                if (found.has(tp.id)) continue;
+            let after: S | undefined;
+            if (tprops.length > 0 || holding > 0) {
+              after = batch.state(s);
+              for (let t = 0; t < tprops.length; t++) {
+                if (tpSites[t]!.has(site)) continue;
+                const tp = tprops[t]!;
                 const msg = tp.check(state, step, after);
-                if (msg !== null) record(tp, 'transition', msg, ordinal, i);
+                if (msg !== null) record(tp, 'transition', site, msg, ordinal, i);
+              }
+              for (let j = 0; holding > 0 && j < invariants.length; j++) {
+                if (holdsBefore[j] === 0 || invSites[j]!.has(site)) continue;
+                const inv = invariants[j]!;
+                const msg = inv.check(after);
+                if (msg !== null) record(inv, 'invariant', site, msg, ordinal, i);
               }
             }
             const hi = batch.fps[2 * s]!;
@@ -372,7 +404,7 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
             }
             levelSeen?.insert(hi, lo);
             const ord = links.add(ordinal, i);
-            if (visits) visit(batch.state(s), ord, depth + 1);
+            if (visits) visit(after ?? batch.state(s), ord, depth + 1);
             next.pushFrom(batch.bytesOf(s), batch.at[s]!, batch.length[s]!, ord);
             if (links.size >= maxStates) {
               stopReason = 'max-states';
@@ -384,7 +416,7 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
           if (closesCycle) por.proviso++;
           else por.reduced++;
         }
-        if (targets !== undefined && found.size >= targets.size && [...targets].every((id) => found.has(id))) {
+        if (targets !== undefined && found.size >= targets.size && [...targets].every((key) => found.has(key))) {
           stopReason = 'violation';
           break search;
         }

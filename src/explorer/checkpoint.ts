@@ -260,14 +260,19 @@ function headerProblem(h: Record<string, unknown>): string | null {
     if (typeof f !== 'object' || f === null) return 'a found violation is not an object';
     const v = f as Record<string, unknown>;
     const p = v.property as Record<string, unknown> | null;
-    if (Object.keys(v).sort().join() !== 'kind,message,ordinal,property,step') return 'a found violation has the wrong fields';
+    // Violations are kept per (property, site) since issue 15: one without a site would not resume exactly.
+    if (Object.keys(v).sort().join() !== 'kind,message,ordinal,property,site,step') return 'a found violation has the wrong fields';
     if (typeof p !== 'object' || p === null || !isString(p.id) || !isString(p.name) || !isString(p.description)) return 'a found violation has no property';
-    if (ids.has(p.id)) return `property ${p.id} found twice`;
-    ids.add(p.id);
+    if (!isString(v.site) || v.site.length === 0) return 'a found violation has no site';
+    const key = `${p.id}@${v.site}`;
+    if (ids.has(key)) return `property ${p.id} found twice at ${v.site}`;
+    ids.add(key);
     if (!KINDS.includes(v.kind as ViolationKind)) return 'a found violation has an unknown kind';
     if (!isString(v.message) || !isCount(v.ordinal)) return 'a found violation has a bad message or state';
     if (typeof v.step !== 'number' || !Number.isInteger(v.step) || v.step < -1 || v.step > 0xffff) return 'a found violation has a bad step';
-    if ((v.kind === 'transition') !== (v.step >= 0)) return 'a found violation\'s step does not fit its kind';
+    // A transition property is violated by a step; a deadlock is a state; an
+    // invariant is made false by a step, or already false in an initial state.
+    if ((v.kind === 'transition' && v.step < 0) || (v.kind === 'deadlock' && v.step >= 0)) return 'a found violation\'s step does not fit its kind';
   }
   if (!Array.isArray(h.coverDepth) || !(h.coverDepth as unknown[]).every((d) => d === null || isCount(d))) return 'coverDepth is not a list of depths';
   if (!Array.isArray(h.rules)) return 'rules is not a list';

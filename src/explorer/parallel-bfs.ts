@@ -15,8 +15,8 @@
 // state not given yet is the state's first occurrence in sequential order,
 // exactly its discoverer in bfs(). Ordinals (parent links) are given in merge
 // order, so they equal the sequential ones, and so do the traces. Per
-// property, a chunk reports its first event in sequential order; the merge
-// keeps the first one overall.
+// property and site, a chunk reports its first event in sequential order;
+// the merge keeps the first one overall.
 //
 // States cross threads only as bytes: a worker returns its chunk's entries
 // in a SharedArrayBuffer, which becomes part of the next level's frontier as
@@ -32,7 +32,7 @@ import { ParentLinks } from './parents.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
 import { giveEntries } from './merge.js';
 import { Claim, MAX_SLOTS, SharedTable, TABLE_SLOT_BYTES } from './shared-visited.js';
-import { rebuildViolation, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
+import { INITIAL_SITE, rebuildViolation, violationKey, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
 import { META_WORDS, type CopyTask, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
 
 export interface ParallelOptions extends SearchOptions {
@@ -199,14 +199,14 @@ export async function parallelBfs<S, St extends Step>(
   const progress = new SharedArrayBuffer(4 * (2 * workers + 1));
   const run = ++runs;
 
-  const record = (p: PropertyRef, kind: ViolationKind, message: string, ordinal: number, step: number): void => {
-    if (!found.has(p.id)) found.set(p.id, { property: p, kind, message, ordinal, step });
+  const record = (p: PropertyRef, kind: ViolationKind, site: string, message: string, ordinal: number, step: number): void => {
+    const key = violationKey(p.id, site);
+    if (!found.has(key)) found.set(key, { property: p, kind, site, message, ordinal, step });
   };
   const visit = (state: S, ordinal: number, d: number): void => {
     for (const inv of model.invariants) {
-      if (found.has(inv.id)) continue;
       const msg = inv.check(state);
-      if (msg !== null) record(inv, 'invariant', msg, ordinal, -1);
+      if (msg !== null) record(inv, 'invariant', INITIAL_SITE, msg, ordinal, -1);
     }
     for (let c = 0; c < model.covers.length; c++) {
       if (coverDepth[c] === null && model.covers[c]!.reached(state)) coverDepth[c] = d;
@@ -317,7 +317,7 @@ export async function parallelBfs<S, St extends Step>(
       const chunkSize = options.chunkStates ?? Math.max(16, Math.min(8192, Math.ceil(levelSize / (workers * 8))));
       const chunks = chunksOf(segments, chunkSize);
       nextSeq += chunks.length;
-      const skip = [...found.keys()];
+      const skip = [...found.values()].map((p): [string, string] => [p.property.id, p.site]);
       const coversLeft = coverDepth.flatMap((d, i) => (d === null ? [i] : []));
       const window = workers * 4;
       const handle = table.handle;
@@ -383,13 +383,7 @@ export async function parallelBfs<S, St extends Step>(
         const ic = cut < 0 ? Infinity : meta[cut * META_WORDS + 1]!;
         for (const e of r.events) {
           if (e.k > kc || (e.k === kc && e.i > ic)) continue;
-          if (found.has(e.property.id)) continue;
-          if (e.kind === 'invariant') {
-            if (ordOf[e.cand]! < 0) continue; // given to an earlier chunk, which reports it if it is the first
-            record(e.property, e.kind, e.message, ordOf[e.cand]!, -1);
-          } else {
-            record(e.property, e.kind, e.message, chunkFirst + e.k, e.i);
-          }
+          record(e.property, e.kind, e.site, e.message, chunkFirst + e.k, e.i);
         }
         if (cut < 0) {
           transitions += r.transitions;

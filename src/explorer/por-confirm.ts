@@ -4,16 +4,20 @@
 
 import type { LevelSearchOptions, SearchOptions, SearchResult } from './bfs.js';
 import type { Model, Step } from './model.js';
-import type { Violation } from './trace.js';
+import { violationKey, type Violation } from './trace.js';
 
 /**
  * Partial-order reduction keeps every violation reachable but may lengthen
  * its shortest trace. When the reduced search found violations, a search
  * without reduction finds their shortest traces: it stops as soon as it has
- * all of them (or, without allViolations, at its first violating level), so
- * it costs only the states up to the deepest shortest trace. It also checks
- * the reduction: a violation it finds that the reduced search missed is an
- * error in the model's independence declaration, and fails loudly.
+ * all of them, each (property, site) (or, without allViolations, at its
+ * first violating level), so it costs only the states up to the deepest
+ * shortest trace. It also checks the reduction: a violation it finds that
+ * the reduced search missed is an error in the model's independence
+ * declaration, and fails loudly. That holds per site too: the step that
+ * violates is visible, so the reduced graph keeps it, only moving invisible
+ * steps of other actors before it; those read nothing it writes and write
+ * nothing it reads (C1), so it stays the same step, with the same rule.
  */
 export function confirmShortest<S, St extends Step>(
   model: Model<S, St>,
@@ -23,7 +27,8 @@ export function confirmShortest<S, St extends Step>(
 ): SearchResult<S, St> {
   const por = reduced.por!;
   if (reduced.violations.length === 0 || por.reduced === 0) return reduced;
-  const ids = new Set(reduced.violations.map((v) => v.property.id));
+  const keyOf = (v: Violation<S, St>): string => violationKey(v.property.id, v.site);
+  const ids = new Set(reduced.violations.map(keyOf));
   // A deadlock shows only when its state is expanded: one level more.
   const deepest = Math.max(...reduced.violations.map((v) => v.path.steps.length)) + 1;
   const spent = reduced.seconds;
@@ -38,11 +43,11 @@ export function confirmShortest<S, St extends Step>(
     // Stopped by the user: the reduced search's last checkpoint resumes here.
     return { ...reduced, stopReason: 'interrupted', complete: false, por: { ...por, confirmation: figuresOf(confirm, false) } };
   }
-  const got = new Map(confirm.violations.map((v) => [v.property.id, v]));
+  const got = new Map(confirm.violations.map((v) => [keyOf(v), v]));
   const cut = !['violation', 'max-depth', 'exhausted'].includes(confirm.stopReason);
   const all = [...ids].every((id) => got.has(id));
   if (reduced.complete && options.allViolations === true && !cut) {
-    const missed = [...got.keys()].filter((id) => !ids.has(id));
+    const missed = [...got.values()].filter((v) => !ids.has(keyOf(v))).map((v) => `${v.property.id} at ${v.site}`);
     if (missed.length > 0) {
       throw new Error(`partial-order reduction missed ${missed.join(', ')}: the model's independence declaration is wrong`);
     }
@@ -53,7 +58,7 @@ export function confirmShortest<S, St extends Step>(
   else if (all) violations = confirm.violations;
   // Cut short by a bound: the reduced search's traces where there is no
   // shorter one yet (real traces, perhaps not the shortest).
-  else violations = [...reduced.violations.map((v) => got.get(v.property.id) ?? v), ...confirm.violations.filter((v) => !ids.has(v.property.id))];
+  else violations = [...reduced.violations.map((v) => got.get(keyOf(v)) ?? v), ...confirm.violations.filter((v) => !ids.has(keyOf(v)))];
   const confirmed = options.allViolations === true ? all : confirm.violations.length > 0;
   const figures = figuresOf(confirm, confirmed);
   return {

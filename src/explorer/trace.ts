@@ -22,9 +22,43 @@ export interface PropertyRef {
   readonly description: string;
 }
 
+/**
+ * Where a violation happens (its *site*), so that one property violated in
+ * two places gets a shortest trace for each: the rule (Step.rule, else the
+ * label) of the step that violates a transition property, or of the step
+ * that makes an invariant false, taken from a state where it held. A later
+ * step of a state that already violates the invariant is no site: it is
+ * not where things went wrong. Two pseudo-sites name what has no such step.
+ */
+export const INITIAL_SITE = '(initial state)';
+/**
+ * The one site of a deadlock: a state with no enabled step is stuck because
+ * of what every thread waits on, usually set long before, not because of the
+ * step that happened to lead there; and a search would have to list the
+ * steps of every successor (not only of new ones) to tell those steps apart.
+ * One shortest trace per deadlock, as before sites.
+ */
+export const DEADLOCK_SITE = '(deadlock)';
+
+/**
+ * The site of a violating step: its rule; for a model that names no rule,
+ * its label without the "actor: " prefix labels start with, so that a
+ * symmetry (a renaming of actors) keeps the site, as it keeps a rule.
+ */
+export function siteOf(step: Step): string {
+  if (step.rule !== undefined) return step.rule;
+  const prefix = `${step.actor}: `;
+  return step.label.startsWith(prefix) ? step.label.slice(prefix.length) : step.label;
+}
+
+/** A violation's identity in maps and sets: the property and the site. */
+export const violationKey = (property: string, site: string): string => `${property}\u0000${site}`;
+
 export interface Violation<S, St extends Step> {
   readonly property: PropertyRef;
   readonly kind: ViolationKind;
+  /** Where it happens (see INITIAL_SITE, DEADLOCK_SITE and siteOf). */
+  readonly site: string;
   /** The one-line explanation the property gave. */
   readonly message: string;
   readonly path: Path;
@@ -53,29 +87,37 @@ export function replay<S, St extends Step>(model: Model<S, St>, path: Path): Tra
 
 /**
  * Checks that the last state (or last transition) of a replayed trace really
- * violates the property. Returns the property's message, or null when the
- * trace does not violate it.
+ * violates the property, and, when a site is given, at that site: the last
+ * step has that rule and, for an invariant, is taken from a state where the
+ * invariant held (INITIAL_SITE: the trace is an initial state alone).
+ * Returns the property's message, or null when the trace does not violate it.
  */
 export function recheck<S, St extends Step>(
   model: Model<S, St>,
   kind: ViolationKind,
   propertyId: string,
   trace: readonly TraceEntry<S, St>[],
+  site?: string,
 ): string | null {
   const last = trace[trace.length - 1]!;
+  const before = trace[trace.length - 2];
+  if (site !== undefined && kind !== 'deadlock') {
+    if (site === INITIAL_SITE ? trace.length !== 1 : !last.step || siteOf(last.step) !== site) return null;
+  }
   switch (kind) {
     case 'invariant': {
       const inv = model.invariants.find((p) => p.id === propertyId);
-      return inv ? inv.check(last.state) : null;
+      if (!inv) return null;
+      if (site !== undefined && before && inv.check(before.state) !== null) return null;
+      return inv.check(last.state);
     }
     case 'transition': {
       const tp = model.transitionProperties.find((p) => p.id === propertyId);
-      const before = trace[trace.length - 2];
       if (!tp || !before || !last.step) return null;
       return tp.check(before.state, last.step, last.state);
     }
     case 'deadlock': {
-      if (propertyId !== DEADLOCK.id) return null;
+      if (propertyId !== DEADLOCK.id || (site !== undefined && site !== DEADLOCK_SITE)) return null;
       const stuck = model.steps(last.state).length === 0 && !(model.isFinal?.(last.state) ?? false);
       return stuck ? 'no step is enabled' : null;
     }
@@ -96,13 +138,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * enabled step whose successor is in the same symmetry class as the
  * canonical path's next state (one exists because the renamings are
  * symmetries). At the last step a successor that really violates the
- * property is preferred. The result is then re-checked like any trace.
+ * property (at the site, when one is given) is preferred: one exists, since
+ * renaming an actor keeps a step's rule. The result is then re-checked like any trace.
  */
 export function liftCanonicalPath<S, St extends Step>(
   model: Model<S, St>,
   path: Path,
   kind: ViolationKind,
   propertyId: string,
+  site?: string,
 ): { path: Path; trace: TraceEntry<S, St>[] } {
   const canon = model.canonicalEncoding;
   if (!canon) throw new TraceReplayError('the model has no symmetry reduction');
@@ -126,7 +170,7 @@ export function liftCanonicalPath<S, St extends Step>(
     let pick = candidates[0]!;
     if (last) {
       pick =
-        candidates.find((cand) => recheck(model, kind, propertyId, [...trace, { step: cand.step, stepIndex: cand.i, state: cand.next }]) !== null) ?? pick;
+        candidates.find((cand) => recheck(model, kind, propertyId, [...trace, { step: cand.step, stepIndex: cand.i, state: cand.next }], site) !== null) ?? pick;
     }
     steps.push(pick.i);
     trace.push({ step: pick.step, stepIndex: pick.i, state: pick.next });
@@ -140,6 +184,8 @@ export function liftCanonicalPath<S, St extends Step>(
 export interface FoundViolation {
   property: PropertyRef;
   kind: ViolationKind;
+  /** See Violation.site. */
+  site: string;
   message: string;
   /** Number of the violating state (or, for a transition, of its source state). */
   ordinal: number;
@@ -159,13 +205,13 @@ export function rebuildViolation<S, St extends Step>(
 ): Violation<S, St> {
   const base = links.path(p.ordinal);
   const found: Path = p.step >= 0 ? { init: base.init, steps: [...base.steps, p.step] } : base;
-  const { path, trace } = symmetric ? liftCanonicalPath(model, found, p.kind, p.property.id) : { path: found, trace: replay(model, found) };
-  const again = recheck(model, p.kind, p.property.id, trace);
+  const { path, trace } = symmetric ? liftCanonicalPath(model, found, p.kind, p.property.id, p.site) : { path: found, trace: replay(model, found) };
+  const again = recheck(model, p.kind, p.property.id, trace, p.site);
   if (again === null) {
     throw new Error(
-      `internal error: the rebuilt trace for ${p.property.id} does not violate it ` +
+      `internal error: the rebuilt trace for ${p.property.id} at ${p.site} does not violate it there ` +
         '(a fingerprint collision or a non-deterministic model)',
     );
   }
-  return { property: p.property, kind: p.kind, message: again, path, trace };
+  return { property: p.property, kind: p.kind, site: p.site, message: again, path, trace };
 }

@@ -1,16 +1,18 @@
 // The piscina worker: expands one chunk of a BFS level (or copies one share
 // of the table into a grown one, see copyShare). It decodes each
 // frontier state, takes every enabled step in order, checks the transition
-// properties, claims each successor's fingerprint in the shared table and,
-// for each successor new in this level (claimed now by this thread, or
-// earlier in the level by any thread) that this thread has no entry for yet
-// in this level, checks the invariants and covers and keeps the encoded
-// bytes as an entry. The successors of a few states at a time are built
+// properties and the invariants (per site, on every transition out of a
+// state where they hold, as bfs.ts does), claims each successor's
+// fingerprint in the shared table and, for each successor new in this level
+// (claimed now by this thread, or earlier in the level by any thread) that
+// this thread has no entry for yet in this level, checks the covers and
+// keeps the encoded bytes as an entry. The successors of a few states at a time are built
 // before any is claimed (successors.ts), but claimed in order: the chunk is
 // processed exactly as the sequential search would process it, so its
 // entries and events come in sequential order.
 
 import { DEADLOCK, type Model, type Step } from './model.js';
+import { DEADLOCK_SITE, siteOf } from './trace.js';
 import { Claim, SharedTable } from './shared-visited.js';
 import { copyBytes, statesPerBatch, SuccessorBatch } from './successors.js';
 import { META_WORDS, type CopyTask, type ExpandResult, type ExpandTask, type ModelSpec, type WorkerEvent, type WorkerTask } from './workers.js';
@@ -150,9 +152,19 @@ async function expand(task: ExpandTask): Promise<unknown> {
   if (self < p.length) Atomics.store(p, self, mineSeq);
   const t = table;
   const own = mine;
-  const skip = new Set(task.skip);
-  const invariants = model.invariants.filter((p) => !skip.has(p.id));
-  const tprops = model.transitionProperties.filter((p) => !skip.has(p.id));
+  // The sites found so far per property (earlier levels, then this chunk).
+  const skip = new Map<string, Set<string>>();
+  for (const [id, site] of task.skip) {
+    let sites = skip.get(id);
+    if (!sites) skip.set(id, (sites = new Set()));
+    sites.add(site);
+  }
+  const sitesOf = (id: string): Set<string> => skip.get(id) ?? new Set();
+  const invariants = model.invariants;
+  const invSites = invariants.map((p) => sitesOf(p.id));
+  const holdsBefore = new Uint8Array(invariants.length);
+  const tprops = model.transitionProperties;
+  const tpSites = tprops.map((p) => sitesOf(p.id));
   let checkDeadlock = task.checkDeadlock && !skip.has(DEADLOCK.id);
   const coverIdx = task.covers.slice();
   const covers = model.covers;
@@ -206,24 +218,37 @@ async function expand(task: ExpandTask): Promise<unknown> {
           const steps = batchSteps[x - first]!;
           stepCounts[k] = steps.length;
           if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
-            events.push({ property: DEADLOCK, kind: 'deadlock', message: 'no step is enabled', k, i: -1, cand: -1 });
+            events.push({ property: DEADLOCK, kind: 'deadlock', site: DEADLOCK_SITE, message: 'no step is enabled', k, i: -1 });
             checkDeadlock = false;
           }
+          let holding = 0;
+          if (steps.length > 0) for (let j = 0; j < invariants.length; j++) holding += holdsBefore[j] = invariants[j]!.check(state) === null ? 1 : 0;
           for (let i = 0; i < steps.length; i++, s++) {
             const step = steps[i]!;
             transitions++;
+            const site = siteOf(step);
             if (collectRules) {
               const rule = step.rule ?? step.label;
               rules.set(rule, (rules.get(rule) ?? 0) + 1);
             }
             let after: unknown = undefined;
-            if (tprops.length > 0) after = batch.state(s);
+            if (tprops.length > 0 || holding > 0) after = batch.state(s);
             for (let p = 0; p < tprops.length; p++) {
+              if (tpSites[p]!.has(site)) continue;
               const tp = tprops[p]!;
               const msg = tp.check(state, step, after);
               if (msg !== null) {
-                events.push({ property: { id: tp.id, name: tp.name, description: tp.description }, kind: 'transition', message: msg, k, i, cand: -1 });
-                tprops.splice(p--, 1);
+                events.push({ property: { id: tp.id, name: tp.name, description: tp.description }, kind: 'transition', site, message: msg, k, i });
+                tpSites[p]!.add(site);
+              }
+            }
+            for (let j = 0; holding > 0 && j < invariants.length; j++) {
+              if (holdsBefore[j] === 0 || invSites[j]!.has(site)) continue;
+              const inv = invariants[j]!;
+              const msg = inv.check(after);
+              if (msg !== null) {
+                events.push({ property: { id: inv.id, name: inv.name, description: inv.description }, kind: 'invariant', site, message: msg, k, i });
+                invSites[j]!.add(site);
               }
             }
             const claim = t.claim(batch.fps[2 * s]!, batch.fps[2 * s + 1]!);
@@ -247,15 +272,7 @@ async function expand(task: ExpandTask): Promise<unknown> {
               wins++;
             }
             own[slot >>> 5]! |= bit;
-            if (invariants.length > 0 || coverIdx.length > 0) after ??= batch.state(s);
-            for (let p = 0; p < invariants.length; p++) {
-              const inv = invariants[p]!;
-              const msg = inv.check(after);
-              if (msg !== null) {
-                events.push({ property: { id: inv.id, name: inv.name, description: inv.description }, kind: 'invariant', message: msg, k, i, cand: entries });
-                invariants.splice(p--, 1);
-              }
-            }
+            if (coverIdx.length > 0) after ??= batch.state(s);
             for (let c = 0; c < coverIdx.length; c++) {
               if (covers[coverIdx[c]!]!.reached(after)) {
                 coversHit.push(coverIdx[c]!);

@@ -49,8 +49,8 @@ export interface ExpandTask {
   spec: ModelSpec;
   table: SharedTableHandle;
   slices: FrontierSlice[];
-  /** Property ids already violated in an earlier level: not checked again. */
-  skip: string[];
+  /** (property id, site) already violated in an earlier level: not checked again. */
+  skip: [string, string][];
   /** Indices of covers not reached yet. */
   covers: number[];
   checkDeadlock: boolean;
@@ -62,13 +62,13 @@ export interface ExpandTask {
 export interface WorkerEvent {
   property: { id: string; name: string; description: string };
   kind: ViolationKind;
+  /** See trace.ts Violation.site. */
+  site: string;
   message: string;
   /** Index of the frontier state in the chunk. */
   k: number;
   /** Step index (-1 for a deadlock). */
   i: number;
-  /** For an invariant: the entry that violates it; else -1. */
-  cand: number;
 }
 
 /**
@@ -113,6 +113,6 @@ export interface ExpandResult {
   stepCounts: SharedArrayBuffer;
   rules: [string, number][];
   covers: number[];
-  /** The first event per property, in the chunk's sequential order. */
+  /** The first event per (property, site), in the chunk's sequential order. */
   events: WorkerEvent[];
 }

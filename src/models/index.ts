@@ -9,6 +9,7 @@ import { mailboxModel } from './mailbox.js';
 import { checkedMailboxModel } from './mailbox-checked.js';
 import { petersonModel } from './peterson.js';
 import { throwingModel } from './throwing.js';
+import { twoDoorsModel } from './two-doors.js';
 
 /** A bad model spec; the message is one line, fit for a usage error (exit 2). */
 export class ModelSpecError extends Error {
@@ -78,6 +79,16 @@ export const testModels: Readonly<Record<string, Entry>> = {
       { name: 'P', min: 0, max: 1, default: 1 },
     ],
     make: ([n, g, p]) => checkedMailboxModel(n!, g!, p === 1),
+    hidden: true,
+  },
+  'two-doors': {
+    description: 'test only: doors a (0..A) and b (0..B) and a clock (0..C); invariant shut violated at two sites, "open a" in A steps and "open b" in B',
+    params: [
+      { name: 'A', min: 1, max: 20, default: 1 },
+      { name: 'B', min: 1, max: 20, default: 3 },
+      { name: 'C', min: 0, max: 20, default: 2 },
+    ],
+    make: ([a, b, c]) => twoDoorsModel(a!, b!, c!),
     hidden: true,
   },
   'throw-at': {

@@ -9,6 +9,7 @@
 
 import { diff, flatten, locksHeld, type Flat } from './flatten.js';
 import type { ItfState, ItfTrace } from './itf.js';
+import { describeSite, propertyIds, violationName } from './site.js';
 
 /** What the report needs of a run (cli/run.ts's RunSummary has all of it). */
 export interface HtmlRun {
@@ -31,6 +32,9 @@ export interface HtmlRun {
 export interface HtmlViolation {
   property: string;
   name: string;
+  kind?: string;
+  /** Where it happens (explorer/trace.ts); one section per (property, site). */
+  site?: string;
   message: string;
   traceLength: number;
   files: { text: string; itf: string };
@@ -51,19 +55,15 @@ export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ESC[c]!);
 const baseName = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 
 export function verdict(r: HtmlRun): string {
-  if (r.violations.length > 0) {
-    return r.violations
-      .map((v) => v.property)
-      .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
-      .join(' ');
-  }
+  if (r.violations.length > 0) return propertyIds(r.violations).join(' ');
   if (!r.complete) return 'incomplete';
   if (r.coverage.unreachedCovers.length > 0) return 'vacuous';
   return 'holds';
 }
 
-/** An anchor id for a violation's section. */
-export const violationId = (target: string, property: string): string => `v-${target}-${property}`.replace(/[^A-Za-z0-9_-]/g, '-');
+/** An anchor id for a violation's section (the site too, when there is one: one section per site). */
+export const violationId = (target: string, property: string, site?: string): string =>
+  `v-${target}-${violationName(property, site)}`.replace(/[^A-Za-z0-9_-]/g, '-');
 
 function stateFlat(s: ItfState): Flat {
   const { '#meta': _meta, ...vars } = s;
@@ -79,11 +79,17 @@ function verdictCell(r: HtmlRun | undefined): string {
   if (!r) return '<td class="none">-</td>';
   const v = verdict(r);
   const cls = r.violations.length > 0 ? 'bad' : v === 'holds' ? 'good' : 'warn';
+  // One link per property, to its shortest site; the title lists every site.
   const body =
     r.violations.length > 0
-      ? [...r.violations]
-          .sort((a, b) => a.property.localeCompare(b.property, 'en', { numeric: true }))
-          .map((x) => `<a href="#${esc(violationId(r.target, x.property))}" title="${esc(`${x.name}: ${x.message}`)}">${esc(x.property)}</a>`)
+      ? propertyIds(r.violations)
+          .map((id) => {
+            const all = r.violations.filter((x) => x.property === id);
+            const first = all.reduce((a, b) => (b.traceLength < a.traceLength ? b : a));
+            const each = all.map((x) => `${x.name}${x.site !== undefined && all.length > 1 ? ` at ${x.site}` : ''}: ${x.message}`).join('; ');
+            const title = all.length > 1 ? `${all.length} sites, each with its trace below: ${each}` : each;
+            return `<a href="#${esc(violationId(r.target, id, first.site))}" title="${esc(title)}">${esc(id)}</a>`;
+          })
           .join(' ')
       : esc(v);
   return `<td class="${cls}" data-target="${esc(r.target)}" data-verdict="${esc(v)}">${body} <span class="n">(${r.states})</span></td>`;
@@ -151,17 +157,19 @@ function swimLanes(t: ItfTrace): string {
 }
 
 function violationSection(r: HtmlRun, v: HtmlViolation, t: ItfTrace | undefined): string {
-  const id = violationId(r.target, v.property);
+  const id = violationId(r.target, v.property, v.site);
+  const site = describeSite(v.kind ?? t?.['#meta'].property.kind ?? '', v.site);
   const head =
     `<h3>${esc(v.property)} ${esc(v.name)} <span class="where">in ${esc(r.target)}</span></h3>` +
     (t ? `<p class="desc">${esc(t['#meta'].property.description)}</p>` : '') +
     `<p class="msg">${esc(v.message)}</p>` +
+    (site !== null ? `<p class="site">${esc(site)}</p>` : '') +
     `<p>Configuration: ${esc(r.configuration)}<br>Reproduce: <code>${esc(r.command)}</code><br>` +
     `Trace files: <a href="${esc(baseName(v.files.text))}">${esc(baseName(v.files.text))}</a> ` +
     `<a href="${esc(baseName(v.files.itf))}">${esc(baseName(v.files.itf))}</a> ` +
     `(replay: <code>vmsa-check replay ${esc(baseName(v.files.itf))}</code>)</p>`;
   const body = t ? swimLanes(t) : '<p class="missing">trace file missing</p>';
-  return `<section class="violation" id="${esc(id)}" data-target="${esc(r.target)}" data-property="${esc(v.property)}" data-itf="${esc(baseName(v.files.itf))}">${head}${body}</section>`;
+  return `<section class="violation" id="${esc(id)}" data-target="${esc(r.target)}" data-property="${esc(v.property)}"${v.site !== undefined ? ` data-site="${esc(v.site)}"` : ''} data-itf="${esc(baseName(v.files.itf))}">${head}${body}</section>`;
 }
 
 const CSS = `

@@ -13,12 +13,16 @@
 // always taking the step with the smallest index among those that keep the
 // least count, gives the lexicographically smallest such trace in step-index
 // order: deterministic, and a genuine execution (it is replayed and
-// re-checked like any trace). This lives in src/report rather than in the
+// re-checked like any trace). A violation keeps its site (trace.ts): the
+// last step must have the same rule and, for an invariant, start where the
+// invariant held; the layering argument holds per site, since a shorter
+// prefix would give a shorter trace ending in the same violating step.
+// This lives in src/report rather than in the
 // explorer because it only changes how a found violation is presented.
 
 import { DEADLOCK, type Model, type Step } from '../explorer/model.js';
 import type { Path } from '../explorer/parents.js';
-import { recheck, replay, type Violation } from '../explorer/trace.js';
+import { recheck, replay, siteOf, type Violation } from '../explorer/trace.js';
 
 /** Number of adjacent step pairs taken by different actors. */
 export function actorSwitches(trace: readonly { step: Step | null }[]): number {
@@ -98,9 +102,9 @@ export function leastInterleaved<S, St extends Step>(
   const violatesAt = (s: S, st: St, t: S): boolean => {
     switch (v.kind) {
       case 'invariant':
-        return invariant !== undefined && invariant.check(t) !== null;
+        return invariant !== undefined && siteOf(st) === v.site && invariant.check(s) === null && invariant.check(t) !== null;
       case 'transition':
-        return tprop !== undefined && tprop.check(s, st, t) !== null;
+        return tprop !== undefined && siteOf(st) === v.site && tprop.check(s, st, t) !== null;
       case 'deadlock':
         return id === DEADLOCK.id && model.steps(t).length === 0 && !(model.isFinal?.(t) ?? false);
     }
@@ -151,7 +155,7 @@ export function leastInterleaved<S, St extends Step>(
   }
   const path: Path = { init: v.path.init, steps };
   const trace = replay(model, path);
-  const message = recheck(model, v.kind, id, trace);
+  const message = recheck(model, v.kind, id, trace, v.site);
   if (message === null) {
     throw new Error(`internal error: the least-interleaved trace for ${id} does not violate it (a non-deterministic model?)`);
   }

@@ -20,6 +20,8 @@ export interface ItfMeta {
   /** How to rebuild the model: { model: "vmsa", config: {...} } or { model: "peterson" }. */
   target: Record<string, unknown>;
   property: { id: string; name: string; description: string; kind: string };
+  /** Where it happens (explorer/trace.ts Violation.site); absent in traces written before sites. */
+  site?: string;
   message: string;
   init: number;
   description: string;
@@ -67,6 +69,7 @@ export function toItf<S, St extends Step>(
       model: model.name,
       target: meta.target,
       property: { id: v.property.id, name: v.property.name, description: v.property.description, kind: v.kind },
+      site: v.site,
       message: v.message,
       init: v.path.init,
       description: meta.description,
@@ -144,6 +147,7 @@ export function parseItf(text: string): ItfTrace {
   }
   if (!['invariant', 'transition', 'deadlock'].includes(prop.kind)) throw new ItfError(`#meta.property.kind ${JSON.stringify(prop.kind)} is unknown`);
   if (!Number.isSafeInteger(meta.init) || (meta.init as number) < 0) throw new ItfError('#meta.init must be a whole number');
+  if (meta.site !== undefined && typeof meta.site !== 'string') throw new ItfError('#meta.site must be a string');
   const vars = json.vars;
   if (!Array.isArray(vars) || !vars.every((v) => typeof v === 'string')) throw new ItfError('"vars" must be an array of names');
   const states = json.states;

@@ -1,13 +1,15 @@
 // JUnit XML for CI dashboards, in the common Jenkins/Surefire dialect
 // (test/schemas/junit.xsd): one <testsuite> per configuration, one <testcase>
 // per configuration x property. A violated property is a <failure> holding
-// its trace (type "expected-violation" for a known defect recorded in the
-// matrix, "unexpected-violation" otherwise); an expected violation that did
+// its trace, one per site when it is violated at several (shortest first),
+// the message naming the sites (type "expected-violation" for a known defect
+// recorded in the matrix, "unexpected-violation" otherwise); an expected violation that did
 // not happen is a <failure> of type "missing-violation"; a property of a run
 // the budget stopped, or that never ran, is <skipped>; an internal error is
 // an <error> on every case of its run.
 
 import type { NightlyRun, NightlySummary } from './nightly-types.js';
+import { DEADLOCK_SITE } from '../explorer/trace.js';
 
 /** Characters XML 1.0 cannot hold at all (most C0 controls); replaced by U+FFFD. */
 // eslint-disable-next-line no-control-regex
@@ -40,11 +42,16 @@ function casesOf(run: NightlyRun, readTrace: (relative: string) => string): Case
     if (run.status === 'skipped') {
       return { name, kind: 'skipped', body: '<skipped message="not run: the nightly budget was spent before this configuration started"/>' };
     }
-    const v = run.violations.find((x) => x.property === p.id);
+    const vs = run.violations.filter((x) => x.property === p.id).sort((a, b) => a.traceLength - b.traceLength);
+    const v = vs[0];
     if (v) {
       const type = v.expected ? 'expected-violation' : 'unexpected-violation';
-      const message = `${v.expected ? 'violated (expected: a known defect recorded in the matrix)' : 'VIOLATED (not expected)'}: ${v.message}`;
-      return { name, kind: 'failure', body: `<failure message="${xmlAttr(message)}" type="${type}">${xmlText(readTrace(v.files.text))}</failure>` };
+      const sited = vs.filter((x) => x.site !== undefined && x.site !== DEADLOCK_SITE);
+      const where =
+        sited.length > 1 ? ` (at ${sited.length} sites: ${sited.map((x) => `${x.site} in ${x.traceLength} step${x.traceLength === 1 ? '' : 's'}`).join(', ')})` : '';
+      const message = `${v.expected ? 'violated (expected: a known defect recorded in the matrix)' : 'VIOLATED (not expected)'}: ${v.message}${where}`;
+      const traces = vs.map((x) => readTrace(x.files.text)).join('\n');
+      return { name, kind: 'failure', body: `<failure message="${xmlAttr(message)}" type="${type}">${xmlText(traces)}</failure>` };
     }
     if (!run.complete) {
       return { name, kind: 'skipped', body: `<skipped message="${xmlAttr(`incomplete (${run.stopReason}): not violated in the ${run.states} states explored`)}"/>` };

@@ -2,7 +2,8 @@
 // nightly and one row per configuration, linking each run's HTML report (when
 // the run wrote one), its traces and the CI files. Static, no script.
 
-import type { NightlyRun, NightlySummary } from './nightly-types.js';
+import type { NightlyKey, NightlyRun, NightlySummary } from './nightly-types.js';
+import { violationName } from './site.js';
 
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -21,7 +22,7 @@ const STATUS: Record<NightlyRun['status'], string> = {
 function row(r: NightlyRun): string {
   const name = r.reports.html ? link(r.reports.html, r.id) : esc(r.id);
   const violated = r.violations
-    .map((v) => `${link(v.files.text, v.property)}${v.expected ? '' : ' <strong>(unexpected)</strong>'} <small>(${link(v.files.itf, 'ITF')})</small>`)
+    .map((v) => `${link(v.files.text, violationName(v.property, v.site))}${v.expected ? '' : ' <strong>(unexpected)</strong>'} <small>(${link(v.files.itf, 'ITF')})</small>`)
     .join(' ');
   const notes = [
     ...(r.unexpected.length > 0 ? [`unexpected: ${r.unexpected.join(' ')}`] : []),
@@ -39,8 +40,8 @@ function row(r: NightlyRun): string {
 
 export function renderNightlyIndex(s: NightlySummary): string {
   const c = s.comparison;
-  const keyList = (xs: { id: string; property: string }[]): string =>
-    xs.length === 0 ? 'none' : xs.map((k) => `${esc(k.id)} ${esc(k.property)}`).join(', ');
+  const keyList = (xs: NightlyKey[]): string =>
+    xs.length === 0 ? 'none' : xs.map((k) => `${esc(k.id)} ${esc(violationName(k.property, k.site))}`).join(', ');
   const since =
     c.previous === null
       ? `<p>${esc(c.note ?? 'No previous nightly to compare with.')}</p>`

@@ -2,6 +2,7 @@
 // since the previous nightly, and the whole matrix as a table.
 
 import type { NightlyComparison, NightlyKey, NightlyRun, NightlySummary } from './nightly-types.js';
+import { violationName } from './site.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const ids = (xs: readonly string[]): string => (xs.length > 0 ? xs.join(' ') : '-');
@@ -32,8 +33,8 @@ function keys(title: string, list: readonly NightlyKey[], runs: readonly Nightly
   return [
     `- ${title}:`,
     ...list.map((k) => {
-      const v = runs.find((r) => r.id === k.id)?.violations.find((x) => x.property === k.property);
-      return `  - \`${k.id}\` ${k.property}${v ? ` — ${v.message} ([trace](${v.files.text}))` : ''}`;
+      const v = runs.find((r) => r.id === k.id)?.violations.find((x) => x.property === k.property && (k.site === undefined || x.site === k.site));
+      return `  - \`${k.id}\` ${violationName(k.property, k.site)}${v ? ` — ${v.message} ([trace](${v.files.text}))` : ''}`;
     }),
   ];
 }
@@ -77,7 +78,7 @@ export function renderNightlyMarkdown(s: NightlySummary): string {
     lines.push('## Not as expected', '');
     for (const r of bad) {
       lines.push(`- \`${r.id}\` (${r.configuration}): ${statusText(r)}`);
-      for (const v of r.violations.filter((x) => !x.expected)) lines.push(`  - ${v.property} ${v.name}: ${v.message} ([trace](${v.files.text}))`);
+      for (const v of r.violations.filter((x) => !x.expected)) lines.push(`  - ${violationName(v.property, v.site)} ${v.name}: ${v.message} ([trace](${v.files.text}))`);
       lines.push(`  - reproduce: \`${r.command}\``);
     }
     lines.push('');
@@ -87,7 +88,8 @@ export function renderNightlyMarkdown(s: NightlySummary): string {
   lines.push('| configuration | variant | expected | violated | states | depth | seconds | status |');
   lines.push('|---|---|---|---|---:|---:|---:|---|');
   for (const r of s.runs) {
-    const violated = r.violations.map((v) => `[${v.property}](${v.files.text})`).join(' ') || '-';
+    // Each site separately: "S3@destroy S3@gmem/punch_begin".
+    const violated = r.violations.map((v) => `[${cell(violationName(v.property, v.site))}](${v.files.text})`).join(' ') || '-';
     const name = r.reports.html ? `[${r.id}](${r.reports.html})` : r.id;
     lines.push(
       `| ${cell(name)} | ${cell(r.variant ?? '-')} | ${ids(r.expected)} | ${violated} | ${r.status === 'skipped' ? '-' : r.states} | ` +

@@ -12,6 +12,11 @@ export interface NightlyViolation {
   property: string;
   name: string;
   kind: string;
+  /**
+   * Where it happens (explorer/trace.ts): one violation per (property, site).
+   * Absent in summaries written before sites.
+   */
+  site?: string;
   message: string;
   traceLength: number;
   expected: boolean;
@@ -36,6 +41,7 @@ export interface NightlyRun {
   command: string;
   status: NightlyStatus;
   expected: string[];
+  /** The violated property ids, each once (a property may be violated at several sites). */
   violated: string[];
   /** Violated, not expected. */
   unexpected: string[];
@@ -61,6 +67,8 @@ export interface NightlyRun {
 export interface NightlyKey {
   id: string;
   property: string;
+  /** Absent when either night's summary predates sites: then the property alone is compared. */
+  site?: string;
 }
 
 export interface NightlyComparison {

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import type * as Sarif from 'sarif';
 import type { ItfTrace } from './itf.js';
 import type { NightlyProperty, NightlyRun, NightlySummary, NightlyViolation } from './nightly-types.js';
+import { describeSite, violationName } from './site.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const FINGERPRINT_KEY = 'vmsaCheckTrace/v1';
@@ -80,13 +81,14 @@ function resultOf(
 ): Sarif.Result {
   const last = steps[steps.length - 1];
   const what = v.expected ? 'known defect (expected in the matrix)' : 'NOT EXPECTED';
+  const site = describeSite(v.kind, v.site);
   return {
     ruleId: v.property,
     ruleIndex,
     kind: 'fail',
     level: v.expected ? 'warning' : 'error',
     message: {
-      text: `${v.property} ${v.name} violated on ${run.configuration}: ${v.message} (${what}; shortest trace ${v.traceLength} steps; reproduce: ${run.command})`,
+      text: `${v.property} ${v.name} violated on ${run.configuration}: ${v.message}${site !== null ? ` ${site}` : ''} (${what}; shortest trace ${v.traceLength} steps; reproduce: ${run.command})`,
     },
     locations: [
       {
@@ -106,6 +108,7 @@ function resultOf(
       command: run.command,
       expected: v.expected,
       traceLength: v.traceLength,
+      ...(v.site !== undefined && { site: v.site }),
       itf: v.files.itf,
       tags: [run.variant ?? 'test-model', ...(run.preset ? [run.preset] : [])],
     },
@@ -114,7 +117,8 @@ function resultOf(
 
 /**
  * readItf reads a trace by its path relative to the date folder. Results are
- * in matrix order, then property id order (the order of run.violations).
+ * in matrix order, then property id order and shortest first within a
+ * property (the order of run.violations): one result per (property, site).
  */
 export function renderSarif(summary: NightlySummary, readItf: (relative: string) => ItfTrace): Sarif.Log {
   const byId = new Map<string, NightlyProperty>();
@@ -122,12 +126,15 @@ export function renderSarif(summary: NightlySummary, readItf: (relative: string)
   const rules = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const compared = summary.comparison.previous !== null;
-  const isNew = new Set(summary.comparison.newViolations.map((k) => `${k.id}\u0000${k.property}`));
+  // One result per (property, site); a comparison without sites (an older previous night) matches by property.
+  const isNew = new Set(summary.comparison.newViolations.map((k) => `${k.id}\u0000${violationName(k.property, k.site)}`));
+  const isNewResult = (run: NightlyRun, v: NightlyViolation): boolean =>
+    isNew.has(`${run.id}\u0000${violationName(v.property, v.site)}`) || isNew.has(`${run.id}\u0000${v.property}`);
   const results: Sarif.Result[] = [];
   for (const run of summary.runs) {
     for (const v of run.violations) {
       const steps = stepsOfItf(readItf(v.files.itf));
-      const baseline = compared ? (isNew.has(`${run.id}\u0000${v.property}`) ? 'new' : 'unchanged') : undefined;
+      const baseline = compared ? (isNewResult(run, v) ? 'new' : 'unchanged') : undefined;
       results.push(resultOf(run, v, index.get(v.property)!, steps, baseline));
     }
   }

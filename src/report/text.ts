@@ -8,6 +8,7 @@ import type { Model, Step } from '../explorer/model.js';
 import type { Violation } from '../explorer/trace.js';
 import { diff, flatten, locksHeld, type Flat } from './flatten.js';
 import { actorSwitches } from './interleave.js';
+import { describeSite } from './site.js';
 import { pad, wrap } from './wrap.js';
 
 export const TEXT_WIDTH = 72;
@@ -45,6 +46,9 @@ export function renderTextTrace<S, St extends Step>(model: Model<S, St>, v: Viol
   const switches = `${sw} switch${sw === 1 ? '' : 'es'} between threads${header.leastInterleaved ? ' (the fewest of any shortest trace)' : ''}`;
   out.push(...wrap(`Shortest trace: ${n} step${n === 1 ? '' : 's'}, ${switches}.`, w));
   out.push(...wrap(`Found: ${v.message}.`, w));
+  // One trace is reported per site: say which one this is.
+  const site = describeSite(v.kind, v.site);
+  if (site !== null) out.push(...wrap(site, w));
   out.push('');
 
   const show = (s: S): Flat => flatten(model.show ? model.show(s) : {});

@@ -15,7 +15,7 @@ export function essence(r: SearchResult<unknown, Step> | ParallelResult<unknown,
     depth: r.depth,
     complete: r.complete,
     stopReason: r.stopReason,
-    violations: r.violations.map((v) => ({ id: v.property.id, kind: v.kind, message: v.message, path: v.path })),
+    violations: r.violations.map((v) => ({ id: v.property.id, kind: v.kind, site: v.site, message: v.message, path: v.path })),
     covers: r.covers,
     rules: r.rules,
     // The confirmation's own seconds aside.

@@ -24,16 +24,33 @@ export function explore(c: VmsaConfig, options: SearchOptions = {}): Result {
   return bfs(vmsaModel(c), { allViolations: true, ...options });
 }
 
-/** Property id -> shortest trace length, e.g. { S5: 2, S9: 1 }. */
+/**
+ * Property id -> shortest trace length, e.g. { S5: 2, S9: 1 }: the shortest
+ * over the property's sites (one trace is reported per site).
+ */
 export function verdict(r: Result): Record<string, number> {
-  return Object.fromEntries(
-    r.violations.map((v) => [v.property.id, v.trace.length - 1] as const).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })),
-  );
+  const out = new Map<string, number>();
+  for (const v of r.violations) out.set(v.property.id, Math.min(out.get(v.property.id) ?? Infinity, v.trace.length - 1));
+  return Object.fromEntries([...out].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })));
+}
+
+/** Property id -> site -> shortest trace length at that site. */
+export function sites(r: Result): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const v of r.violations) (out[v.property.id] ??= {})[v.site] = v.trace.length - 1;
+  return out;
+}
+
+/** The property's shortest violation (the first reported among its shortest sites). */
+export function shortestOf(r: Result, property: string): Result['violations'][number] | undefined {
+  let best: Result['violations'][number] | undefined;
+  for (const v of r.violations) if (v.property.id === property && (!best || v.trace.length < best.trace.length)) best = v;
+  return best;
 }
 
 /** The labels of a violation's trace, without the "=> ..." outcome notes. */
 export function labels(r: Result, property: string): string[] {
-  const v = r.violations.find((x) => x.property.id === property);
+  const v = shortestOf(r, property);
   if (!v) throw new Error(`${property} not violated`);
   return v.trace.slice(1).map((e) => e.step!.label.replace(/ => .*$/, ''));
 }

@@ -10,7 +10,7 @@ import { checkIndependence } from '../../src/explorer/por-check.js';
 import type { Variant, VmsaConfig } from '../../src/model/config.js';
 import { vmsaModel } from '../../src/model/index.js';
 import { PRESETS } from '../../src/model/presets.js';
-import { config, presetConfig, verdict } from './helpers.js';
+import { config, presetConfig, sites, verdict } from './helpers.js';
 
 const VARIANTS: Variant[] = ['upstream-base', 'patch1', 'upstream-7.3'];
 
@@ -39,6 +39,8 @@ function compare(c: VmsaConfig, symmetry: boolean, t: { diagnostic(s: string): v
   const reduced = bfs(m, { allViolations: true, symmetry, por: true });
   assert.equal(plain.complete && reduced.complete, true);
   assert.deepEqual(verdict(reduced), verdict(plain), `${m.name}: same violated properties, same shortest trace lengths`);
+  // And per site (explorer/trace.ts): the same (property, site) pairs, each with the same shortest length.
+  assert.deepEqual(sites(reduced), sites(plain), `${m.name}: same sites, same shortest trace lengths per site`);
   assert.deepEqual(
     reduced.covers.map((x) => x.reached),
     plain.covers.map((x) => x.reached),

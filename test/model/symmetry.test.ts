@@ -13,7 +13,7 @@ import type { Variant, VmsaConfig } from '../../src/model/config.js';
 import { vmsaModel } from '../../src/model/index.js';
 import { PRESETS } from '../../src/model/presets.js';
 import type { World } from '../../src/model/state.js';
-import { config, presetConfig, verdict } from './helpers.js';
+import { config, presetConfig, sites, verdict } from './helpers.js';
 
 const VARIANTS: Variant[] = ['upstream-base', 'patch1', 'upstream-7.3'];
 
@@ -23,10 +23,11 @@ function compare(c: VmsaConfig, t: { diagnostic(s: string): void }): { full: num
   const reduced = bfs(m, { allViolations: true, symmetry: true });
   assert.equal(full.complete && reduced.complete, true);
   assert.deepEqual(verdict(reduced), verdict(full), 'same violated properties, same shortest trace lengths');
+  assert.deepEqual(sites(reduced), sites(full), 'same (property, site) pairs, same shortest trace length per site');
   for (const v of reduced.violations) {
-    // The reported trace is a real trace of the unreduced model.
-    const again = recheck(m, v.kind, v.property.id, replay(m, v.path));
-    assert.notEqual(again, null, `${v.property.id}: the lifted trace replays and violates`);
+    // The reported trace is a real trace of the unreduced model, violating at its site.
+    const again = recheck(m, v.kind, v.property.id, replay(m, v.path), v.site);
+    assert.notEqual(again, null, `${v.property.id} at ${v.site}: the lifted trace replays and violates there`);
   }
   t.diagnostic(`${m.name}: ${full.states} states, ${reduced.states} with symmetry`);
   return { full: full.states, reduced: reduced.states };

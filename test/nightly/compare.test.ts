@@ -7,7 +7,9 @@
 // on patch1 (S5 S9, 14 states); "gone" is smoke on upstream-base.
 // Day 2: "x" becomes d1-es-launch-retry on patch1 (S5 S9, 14 states); "same"
 // unchanged; "gone" removed; "added" is smoke on upstream-7.3.
-// Hence: new x/S5 x/S9, disappeared x/B1, x's states 40 -> 14.
+// Hence: new x/S5 x/S9, disappeared x/B1, x's states 40 -> 14. A violation
+// is a property at a site: S5 and S9 at ioctl/launch_update_vmsa (the failed
+// launch and its retry), B1 at init_protected/lookup (the consumed request).
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,22 +57,22 @@ test('nightly twice with different dates reports the comparison', () => {
   assert.deepEqual(s2.comparison, {
     previous: '2025-04-01',
     newViolations: [
-      { id: 'x', property: 'S5' },
-      { id: 'x', property: 'S9' },
+      { id: 'x', property: 'S5', site: 'ioctl/launch_update_vmsa' },
+      { id: 'x', property: 'S9', site: 'ioctl/launch_update_vmsa' },
     ],
-    disappearedViolations: [{ id: 'x', property: 'B1' }],
+    disappearedViolations: [{ id: 'x', property: 'B1', site: 'init_protected/lookup' }],
     stateCountChanges: [{ id: 'x', before: 40, after: 14 }],
     addedEntries: ['added'],
     removedEntries: ['gone'],
   });
   const md = readFileSync(join(out, '2025-04-03', 'summary.md'), 'utf8');
   assert.match(md, /## Since the previous nightly \(2025-04-01\)/);
-  assert.match(md, /- New violations:\n {2}- `x` S5 — .*\(\[trace\]\(runs\/x-S5\.txt\)\)\n {2}- `x` S9/);
-  assert.match(md, /- Disappeared violations:\n {2}- `x` B1/);
+  assert.match(md, /- New violations:\n {2}- `x` S5@ioctl\/launch_update_vmsa — .*\(\[trace\]\(runs\/x-S5@ioctl-launch_update_vmsa\.txt\)\)\n {2}- `x` S9@ioctl\/launch_update_vmsa/);
+  assert.match(md, /- Disappeared violations:\n {2}- `x` B1@init_protected\/lookup/);
   assert.match(md, /`x`: 40 → 14 \(-65\.0%\)/);
   assert.match(md, /Entries added to the matrix: `added`/);
   assert.match(md, /Entries removed from the matrix: `gone`/);
-  assert.match(readFileSync(join(out, '2025-04-03', 'index.html'), 'utf8'), /New violations: x S5, x S9/);
+  assert.match(readFileSync(join(out, '2025-04-03', 'index.html'), 'utf8'), /New violations: x S5@ioctl\/launch_update_vmsa, x S9@ioctl\/launch_update_vmsa/);
 
   // SARIF: baselineState from the comparison; an unchanged violation keeps its fingerprint.
   const f1 = read<Sarif>('2025-04-01', 'results.sarif').runs[0]!.results;
@@ -99,4 +101,18 @@ test('an incomplete run says nothing about violations appearing or disappearing'
   const after = [{ ...base, id: 'a', violated: [], violations: [], states: 5, complete: false, status: 'incomplete' as const }];
   const c = compareNightlies({ date: '2025-01-01', runs: before }, after);
   assert.deepEqual([c.disappearedViolations, c.stateCountChanges], [[], []]);
+});
+
+test('a violation is identified by (entry, property, site); a previous summary without sites is compared by property', () => {
+  const base = { preset: null, variant: null, configuration: '', command: '', status: 'as-expected' as const, expected: [], unexpected: [], missing: [], unreachedCovers: [], transitions: 0, depth: 0, stopReason: 'exhausted', seconds: 0, started: '', properties: [], reports: { summary: null, html: null }, states: 10, complete: true };
+  const v = (p: string, site?: string) => ({ property: p, ...(site !== undefined && { site }), name: '', kind: 'invariant', message: '', traceLength: 1, expected: true, files: { text: '', itf: '' } });
+  const run = (...vs: ReturnType<typeof v>[]) => [{ ...base, id: 'a', violated: [...new Set(vs.map((x) => x.property))], violations: vs }];
+  // The same property at a second site is a new violation; the site it left, a disappeared one.
+  const c = compareNightlies({ date: '2025-01-01', runs: run(v('S3', 'destroy'), v('S9', 'kvm_run/exit')) }, run(v('S3', 'destroy'), v('S3', 'gmem/free_folio')));
+  assert.deepEqual(c.newViolations, [{ id: 'a', property: 'S3', site: 'gmem/free_folio' }]);
+  assert.deepEqual(c.disappearedViolations, [{ id: 'a', property: 'S9', site: 'kvm_run/exit' }]);
+  // The first night after sites: the previous summary has none, so properties are compared, each once.
+  const old = compareNightlies({ date: '2025-01-01', runs: run(v('S3')) }, run(v('S3', 'destroy'), v('S3', 'gmem/free_folio'), v('S9', 'kvm_run/exit')));
+  assert.deepEqual(old.newViolations, [{ id: 'a', property: 'S9' }]);
+  assert.deepEqual(old.disappearedViolations, []);
 });

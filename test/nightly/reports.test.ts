@@ -86,7 +86,7 @@ test('junit.xml is valid against test/schemas/junit.xsd, one testcase per config
   assert.equal(Number(top[1]), (xml.match(/<testcase /g) ?? []).length);
   assert.equal(Number(top[2]), (xml.match(/<failure /g) ?? []).length);
   // The failure of a violated property holds its trace text; its type says whether it was expected.
-  const trace = readFileSync(join(dir, 'runs', 'd1-es-patch1-unrecorded-S9.txt'), 'utf8');
+  const trace = readFileSync(join(dir, 'runs', 'd1-es-patch1-unrecorded-S9@ioctl-launch_update_vmsa.txt'), 'utf8'); // <label>-<property>@<site>
   const s9 = /<testcase name="S9 vmsa-pa-coherent" classname="vmsa-check\.d1-es-patch1-unrecorded"[^>]*>\s*<failure message="([^"]*)" type="unexpected-violation">([^<]*)<\/failure>/.exec(xml);
   assert.ok(s9, 'S9 of d1-es-patch1-unrecorded is an unexpected-violation failure');
   assert.equal(s9[2]!.replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&'), trace);
