@@ -1,5 +1,7 @@
-// `check --checkpoint DIR` / `--resume DIR`: periodic and on-signal
-// checkpoints of a single-threaded search, and resuming one. The identity
+// `check --checkpoint DIR` / `--resume DIR`: periodic checkpoints of a
+// single-threaded search, and resuming one. The search also checkpoints when
+// it is interrupted (SearchOptions.interrupted: a signal, cli/stop.ts) and
+// when it ends. The identity
 // written into a checkpoint holds every option that changes what is
 // explored, so a checkpoint is only ever resumed by the same exploration.
 
@@ -32,11 +34,8 @@ export function explorationIdentity(target: Target, o: SearchOptions): string {
   });
 }
 
-/**
- * The search options that checkpoint and resume, and a function that
- * removes the signal handlers once the search is over.
- */
-export function checkpointing(target: Target, o: SearchOptions, f: CheckpointFlags): { options: SearchOptions; done(): void } {
+/** The search options that checkpoint and resume. */
+export function checkpointing(target: Target, o: SearchOptions, f: CheckpointFlags): { options: SearchOptions } {
   const identity = explorationIdentity(target, o);
   const options: SearchOptions = {};
   if (f.resume !== undefined) {
@@ -47,16 +46,10 @@ export function checkpointing(target: Target, o: SearchOptions, f: CheckpointFla
       throw e;
     }
   }
-  if (f.checkpoint === undefined) return { options, done: () => undefined };
+  if (f.checkpoint === undefined) return { options };
   const file = join(f.checkpoint, CHECKPOINT_FILE);
   const everyMs = f.checkpointMinutes * 60_000;
   let last = Date.now();
-  let interrupted = false;
-  const onSignal = (): void => {
-    interrupted = true; // the search writes a last checkpoint and stops
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   options.checkpoint = {
     identity,
     due: () => Date.now() - last >= everyMs,
@@ -65,12 +58,5 @@ export function checkpointing(target: Target, o: SearchOptions, f: CheckpointFla
       last = Date.now();
     },
   };
-  options.interrupted = () => interrupted;
-  return {
-    options,
-    done: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
+  return { options };
 }

@@ -24,8 +24,10 @@ import { renderSarif } from '../report/sarif.js';
 import { EXIT, UsageError } from './errors.js';
 import { runSideBySide, type RunOutcome } from './side-by-side.js';
 import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './nightly-matrix.js';
-import { emitEvent, endProgress, progressPrinter } from './output.js';
-import { FULL_CHECK, prepareOutDir, runTarget, type RunSummary } from './run.js';
+import { emitEvent, endProgress } from './output.js';
+import { statusPrinter } from './run-progress.js';
+import { FULL_CHECK, isInternalFailure, prepareOutDir, type RunSummary } from './run.js';
+import { stopOnSignals } from './signals.js';
 import { TOOL, VERSION } from './version.js';
 
 export interface NightlyFlags {
@@ -115,7 +117,7 @@ function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, started:
   const htmlFile = join(dateDir, 'runs', `${e.id}.html`);
   const summaryFile = join(dateDir, 'runs', `${e.id}.summary.json`);
   let status: NightlyRun['status'];
-  if (s.stopReason === 'worker-failed') status = 'error';
+  if (isInternalFailure(s.stopReason)) status = 'error';
   else if (unexpected.length > 0 || missing.length > 0 || unreached.length > 0) status = 'unexpected';
   else if (!s.complete) status = 'incomplete';
   else status = 'as-expected';
@@ -155,7 +157,7 @@ function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, started:
   };
 }
 
-function notRun(e: ResolvedEntry, status: 'skipped' | 'error', started: string, error?: string): NightlyRun {
+function notRun(e: ResolvedEntry, status: 'skipped' | 'error', started: string, error?: string, interrupted = false): NightlyRun {
   const t = e.target;
   return {
     id: e.id,
@@ -173,7 +175,7 @@ function notRun(e: ResolvedEntry, status: 'skipped' | 'error', started: string, 
     transitions: 0,
     depth: 0,
     complete: false,
-    stopReason: status === 'skipped' ? 'budget' : 'internal-error',
+    stopReason: status === 'skipped' ? (interrupted ? 'interrupted' : 'budget') : 'internal-error',
     seconds: 0,
     started,
     ...(error !== undefined && { error }),
@@ -203,6 +205,12 @@ export function exitCodeOfNightly(runs: readonly NightlyRun[]): { code: number; 
   return { code: EXIT.HOLDS, verdict: `all ${runs.length} configurations as expected` };
 }
 
+/** After a signal: exit 3 whatever was found (cli/signals.ts); the runs say what was. */
+function interruptedNightly(runs: readonly NightlyRun[], signal: string): { code: number; verdict: string } {
+  const done = runs.filter((r) => r.complete).length;
+  return { code: EXIT.INCOMPLETE, verdict: `interrupted by ${signal}: ${done} of ${runs.length} configuration(s) complete, the rest cut short or not run` };
+}
+
 export async function runNightly(f: NightlyFlags): Promise<number> {
   if (!Number.isFinite(f.budgetSeconds) || f.budgetSeconds <= 0) throw new UsageError('--budget-seconds must be a positive number');
   const date = checkDate(f.date ?? new Date().toISOString().slice(0, 10));
@@ -226,54 +234,43 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
     const r =
       outcome.kind === 'ran'
         ? nightlyRunOf(e, outcome.summary, dateDir, outcome.started)
-        : notRun(e, outcome.kind, outcome.started, outcome.kind === 'error' ? outcome.message : undefined);
+        : notRun(e, outcome.kind, outcome.started, outcome.kind === 'error' ? outcome.message : undefined, outcome.kind === 'skipped' && outcome.reason === 'interrupted');
     runs[i] = r;
     if (f.quiet) return;
     if (tty) {
       const verdict = r.violated.length > 0 ? r.violated.join(' ') : r.complete ? 'holds' : r.stopReason;
-      const line = r.status === 'skipped' ? 'not run (budget spent)' : `${verdict}, ${r.states} states, ${r.seconds.toFixed(1)} s: ${r.status}`;
+      const line = r.status === 'skipped' ? `not run (${r.stopReason === 'interrupted' ? 'interrupted' : 'budget spent'})` : `${verdict}, ${r.states} states, ${r.seconds.toFixed(1)} s: ${r.status}`;
       process.stderr.write(`[${i + 1}/${entries.length}] ${r.id}: ${line}\n`);
     } else {
       emitEvent({ event: 'run', index: i + 1, of: entries.length, id: r.id, status: r.status, violated: r.violated, expected: r.expected, states: r.states, seconds: r.seconds });
     }
   };
   const jobs = Math.min(f.jobs ?? 1, entries.length);
-  if (jobs > 1) {
-    // Side by side on worker threads; no live progress line then, one line per finished run.
-    await runSideBySide(entries.length, {
-      jobs,
-      taskAt: (i) => {
-        const left = (deadline - performance.now()) / 1000;
-        return left > 0 ? { target: entries[i]!.target, options: { ...options, maxSeconds: left }, outDir: runsDir } : null;
-      },
-      onDone: record,
-    });
-  } else {
-    entries.forEach((e, i) => {
-      const started = new Date().toISOString();
+  // On worker threads (cli/side-by-side.ts): one at a time with a live
+  // progress line, or side by side with one line per finished run. Each run
+  // gets what is left of the budget, for every phase (cli/stop.ts); a
+  // signal stops them all and the nightly writes what is done (exit 3).
+  const printers = entries.map((e, i) => {
+    if (jobs > 1) return undefined;
+    const expectedStates = prevStates.get(e.id);
+    return statusPrinter(f.quiet, { label: `[${i + 1}/${entries.length}] ${e.id}`, ...(expectedStates !== undefined && { expectedStates }) });
+  });
+  // Kept until the reports are written: a signal then changes nothing.
+  const stop = stopOnSignals({ quiet: f.quiet });
+  await runSideBySide(entries.length, {
+    jobs,
+    stop,
+    taskAt: (i) => {
       const left = (deadline - performance.now()) / 1000;
-      if (left <= 0) {
-        record(i, { kind: 'skipped', started });
-        return;
-      }
-      try {
-        const expectedStates = prevStates.get(e.id);
-        const onProgress = progressPrinter(f.quiet, {
-          label: `[${i + 1}/${entries.length}] ${e.id}`,
-          ...(expectedStates !== undefined && { expectedStates }),
-        });
-        const s = runTarget(e.target, { ...options, maxSeconds: left, ...(onProgress && { onProgress }) }, runsDir);
-        endProgress(f.quiet);
-        record(i, { kind: 'ran', summary: s, started });
-      } catch (err) {
-        endProgress(f.quiet);
-        if (err instanceof UsageError) throw err;
-        if (process.env.VMSA_CHECK_DEBUG) console.error(err);
-        record(i, { kind: 'error', message: err instanceof Error ? err.message : String(err), started });
-      }
-    });
-  }
-  const { code, verdict } = exitCodeOfNightly(runs);
+      return left > 0 ? { target: entries[i]!.target, options: { ...options, maxSeconds: left }, outDir: runsDir } : null;
+    },
+    onStatus: (i, st) => printers[i]?.(st),
+    onDone: (i, outcome) => {
+      if (printers[i]) endProgress(f.quiet);
+      record(i, outcome);
+    },
+  });
+  const { code, verdict } = stop.signal !== null ? interruptedNightly(runs, stop.signal) : exitCodeOfNightly(runs);
   const comparison = { ...compareNightlies(prev, runs), ...(note !== undefined && { note }) };
   const count = (st: NightlyRun['status']): number => runs.filter((r) => r.status === st).length;
   const summary: NightlySummary = {
@@ -306,5 +303,6 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
   if (f.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else process.stdout.write(`${md}\nWritten: ${dateDir}/{summary.json,summary.md,junit.xml,results.sarif,index.html}\n`);
   if (!f.quiet && !tty) emitEvent({ event: 'done', exitCode: code, verdict, folder: dateDir });
+  stop.dispose();
   return code;
 }

@@ -1,17 +1,12 @@
-// A worker thread of side-by-side runs (`nightly --jobs N`, `diff --jobs N`):
-// runs one target (search, traces, summary, HTML report) and returns its
-// summary, plain data.
+// A worker thread of runs (`check`, and `nightly`, `default`, `diff` side
+// by side): runs one target (search, traces, summary, HTML report) within
+// its bounds and returns its summary, plain data.
 
-import type { SearchOptions } from '../explorer/bfs.js';
-import { runTarget, type RunSummary } from './run.js';
-import type { Target } from './target.js';
+import { runControlled, type RunTask } from './run-controlled.js';
+import type { RunSummary } from './run.js';
 
-export interface RunTask {
-  target: Target;
-  options: SearchOptions;
-  outDir: string;
-}
+export type { RunTask } from './run-controlled.js';
 
-export default function runTask(task: RunTask): RunSummary {
-  return runTarget(task.target, task.options, task.outDir);
+export default function runTask(task: RunTask): Promise<RunSummary> {
+  return runControlled(task);
 }

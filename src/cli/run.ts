@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { bfs, type SearchOptions, type SearchResult } from '../explorer/bfs.js';
 import type { Step } from '../explorer/model.js';
 import { renderHtmlReport } from '../report/html.js';
-import { leastInterleaved } from '../report/interleave.js';
 import { toItf, type ItfTrace } from '../report/itf.js';
 import { renderTextTrace } from '../report/text.js';
 import { EXIT, UsageError } from './errors.js';
 import { buildModel, describeTarget, reproduceCommand, type Target } from './target.js';
+import { TraceChoices, type TraceChoice, type TracePhase } from './trace-choice.js';
 import { TOOL, VERSION } from './version.js';
 
 /**
@@ -64,6 +64,8 @@ export interface RunSummary {
   violations: ViolationSummary[];
   coverage: { covers: SearchResult<unknown, Step>['covers']; unreachedCovers: string[]; rules: Record<string, number> };
   exitCode: number;
+  /** How the reported traces were chosen (cli/trace-choice.ts); absent without violations. */
+  traceChoice?: TraceChoice;
   /** The run's HTML report, when an output folder was given. */
   htmlReport: string | null;
 }
@@ -82,28 +84,34 @@ export function prepareOutDir(dir: string): void {
 export type SearchOutcome = Omit<SearchResult<unknown, Step>, 'stopReason'> & { stopReason: string; failure?: string | null };
 
 export function exitCodeOf(r: SearchOutcome): number {
-  if (r.stopReason === 'worker-failed') return EXIT.INTERNAL;
+  if (isInternalFailure(r.stopReason)) return EXIT.INTERNAL;
+  if (r.stopReason === 'interrupted') return EXIT.INCOMPLETE; // a signal: even after a violation (cli/signals.ts)
   if (r.violations.length > 0) return EXIT.VIOLATED;
   if (!r.complete) return EXIT.INCOMPLETE;
   if (r.covers.some((c) => !c.reached)) return EXIT.VIOLATED; // a vacuous model must not pass
   return EXIT.HOLDS;
 }
 
-export function runTarget(target: Target, options: SearchOptions, outDir: string | null, searched?: SearchOutcome): RunSummary {
+/** The model threw or a worker failed: exit 4, with what was found. */
+export const isInternalFailure = (stopReason: string): boolean => stopReason === 'worker-failed' || stopReason === 'internal-error';
+
+/** `traces`: the bounds of the choice of traces after the search (cli/trace-choice.ts). */
+export function runTarget(target: Target, options: SearchOptions, outDir: string | null, searched?: SearchOutcome, traces?: TracePhase): RunSummary {
   const model = buildModel(target);
-  const r: SearchOutcome = searched ?? bfs(model, options);
+  let r: SearchOutcome = searched ?? bfs(model, options);
   const command = reproduceCommand(target);
   const configuration = describeTarget(target);
   const itfs = new Map<string, ItfTrace>();
-  const violations: ViolationSummary[] = r.violations.map((found) => {
+  const choices = new TraceChoices(traces);
+  const violations: ViolationSummary[] = r.violations.map((found, i) => {
     // Reported: the shortest trace with the fewest thread switches (report/interleave.ts).
     // Its budget: about what the search itself (and a confirmation without reduction) visited.
     const budget = 2 * (r.states + (r.por?.confirmation?.states ?? 0)) + 1000;
-    const { violation: v, searched } = leastInterleaved(model, found, { maxStates: budget });
+    const { violation: v, leastInterleaved, plainBecause } = choices.choose(model, found, budget, i, r.violations.length);
     const base = `${target.label}-${v.property.id}`;
     const files = { text: outDir ? join(outDir, `${base}.txt`) : '', itf: outDir ? join(outDir, `${base}.itf.json`) : '' };
     if (outDir) {
-      writeFileSync(files.text, renderTextTrace(model, v, { tool: TOOL, configuration, command, leastInterleaved: searched }));
+      writeFileSync(files.text, renderTextTrace(model, v, { tool: TOOL, configuration, command, leastInterleaved, ...(plainBecause && { plainBecause }) }));
       const itf = toItf(model, v, {
         tool: TOOL,
         version: VERSION,
@@ -115,6 +123,7 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     }
     return { property: v.property.id, name: v.property.name, kind: v.kind, message: v.message, traceLength: v.trace.length - 1, files };
   });
+  r = choices.settle(r);
   const summary: RunSummary = {
     tool: TOOL,
     version: VERSION,
@@ -141,6 +150,7 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     violations,
     coverage: { covers: r.covers, unreachedCovers: r.covers.filter((c) => !c.reached).map((c) => c.id), rules: r.rules },
     exitCode: exitCodeOf(r),
+    ...(choices.outcome !== null && { traceChoice: choices.outcome }),
     htmlReport: outDir ? join(outDir, `${target.label}.html`) : null,
   };
   if (outDir) writeFileSync(join(outDir, `${target.label}.summary.json`), `${JSON.stringify(summary, null, 2)}\n`);
