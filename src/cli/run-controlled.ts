@@ -46,8 +46,10 @@ export interface FoundSoFar {
 export type RunEvent =
   | { kind: 'progress'; progress: Progress }
   | { kind: 'found'; found: FoundSoFar }
-  | { kind: 'traces'; index: number; of: number }
-  | { kind: 'usage'; message: string };
+  | { kind: 'traces'; index: number; of: number };
+
+/** The run's summary, or bad input found on the worker thread (a checkpoint that cannot be resumed: exit 2). */
+export type RunResult = RunSummary | { usage: string };
 
 /** What a worker thread needs to rebuild the target's model. */
 export function modelSpecOf(t: Target): ModelSpec {
@@ -56,10 +58,13 @@ export function modelSpecOf(t: Target): ModelSpec {
     : modelSpec(import.meta.url, '../models/index.js', 'resolveModel', t.spec);
 }
 
-export async function runControlled(task: RunTask): Promise<RunSummary> {
+export async function runControlled(task: RunTask): Promise<RunResult> {
   const post = (e: RunEvent): void => task.port?.postMessage(e);
   try {
     return await run(task, post);
+  } catch (e) {
+    if (e instanceof UsageError) return { usage: e.message };
+    throw e;
   } finally {
     task.port?.close();
   }
@@ -69,15 +74,7 @@ async function run(task: RunTask, post: (e: RunEvent) => void): Promise<RunSumma
   const { target } = task;
   const maxMemory = task.maxMemory ?? defaultMaxMemory();
   const stop = new RunStop({ ...(task.stopWord && { word: task.stopWord }), maxMemory });
-  let resumeAndSave: SearchOptions = {};
-  if (task.checkpoint) {
-    try {
-      resumeAndSave = checkpointing(target, task.options, task.checkpoint).options;
-    } catch (e) {
-      if (e instanceof UsageError) post({ kind: 'usage', message: e.message });
-      throw e;
-    }
-  }
+  const resumeAndSave: SearchOptions = task.checkpoint ? checkpointing(target, task.options, task.checkpoint).options : {};
   const options: SearchOptions = { ...task.options, ...resumeAndSave, interrupted: stop.search, onProgress: (progress) => post({ kind: 'progress', progress }) };
   const model = buildModel(target);
   const workers = task.workers ?? 1;

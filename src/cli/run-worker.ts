@@ -2,11 +2,10 @@
 // by side): runs one target (search, traces, summary, HTML report) within
 // its bounds and returns its summary, plain data.
 
-import { runControlled, type RunTask } from './run-controlled.js';
-import type { RunSummary } from './run.js';
+import { runControlled, type RunResult, type RunTask } from './run-controlled.js';
 
 export type { RunTask } from './run-controlled.js';
 
-export default function runTask(task: RunTask): Promise<RunSummary> {
+export default function runTask(task: RunTask): Promise<RunResult> {
   return runControlled(task);
 }

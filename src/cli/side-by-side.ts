@@ -19,7 +19,7 @@ import { Piscina } from 'piscina';
 import type { Progress } from '../explorer/bfs.js';
 import { UsageError } from './errors.js';
 import { lostRunSummary } from './lost-run.js';
-import type { FoundSoFar, RunEvent, RunTask } from './run-controlled.js';
+import type { FoundSoFar, RunEvent, RunResult, RunTask } from './run-controlled.js';
 import type { RunSummary } from './run.js';
 import type { SignalStop } from './signals.js';
 import type { Target } from './target.js';
@@ -60,7 +60,7 @@ export async function runSideBySide(
     onStatus?(index: number, status: RunStatus): void;
   },
 ): Promise<RunOutcome[]> {
-  const pool = new Piscina<RunTask, RunSummary>({
+  const pool = new Piscina<RunTask, RunResult>({
     // A CommonJS entry that import()s run-worker.js (see esm-worker.cts).
     filename: new URL('../explorer/esm-worker.cjs', import.meta.url).href,
     workerData: { module: new URL('./run-worker.js', import.meta.url).href },
@@ -97,7 +97,6 @@ export async function runSideBySide(
   const runOne = async (i: number, task: RunTask, started: string): Promise<RunOutcome> => {
     const t0 = performance.now();
     const status: RunStatus = { progress: null, traces: null, found: null, seconds: 0 };
-    let usage: string | null = null;
     const tell = (): void => {
       status.seconds = (performance.now() - t0) / 1000;
       o.onStatus?.(i, status);
@@ -106,21 +105,21 @@ export async function runSideBySide(
     channel.port1.on('message', (e: RunEvent) => {
       if (e.kind === 'progress') status.progress = e.progress;
       else if (e.kind === 'traces') status.traces = { index: e.index, of: e.of };
-      else if (e.kind === 'found') status.found = e.found;
-      else usage = e.message;
-      if (e.kind !== 'usage') tell();
+      else status.found = e.found;
+      tell();
     });
     const ticker = o.onStatus ? setInterval(tell, 1000) : undefined;
     const abort = new AbortController();
     running.add(abort);
+    let result: RunResult;
     try {
-      const summary = await pool.run(
+      result = await pool.run(
         { ...task, ...(o.stop && { stopWord: o.stop.word }), port: channel.port2 },
         { transferList: [channel.port2], signal: abort.signal },
       );
-      return { kind: 'ran', summary, started };
     } catch (err) {
-      if (usage !== null) throw new UsageError(usage);
+      // What the run posted before it died may still be on its way (another channel).
+      await new Promise((ok) => setTimeout(ok, 50));
       const message = err instanceof Error ? err.message : String(err);
       const seconds = (performance.now() - t0) / 1000;
       const base = { found: status.found, progress: status.progress, seconds };
@@ -138,6 +137,8 @@ export async function runSideBySide(
       if (ticker) clearInterval(ticker);
       channel.port1.close();
     }
+    if ('usage' in result) throw new UsageError(result.usage);
+    return { kind: 'ran', summary: result, started };
   };
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs, count)) }, lane));

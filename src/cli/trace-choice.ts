@@ -37,6 +37,27 @@ export const PLAIN_BECAUSE: Record<Exclude<TraceChoice, 'least-interleaved'>, st
   error: 'the model failed while the least-interleaved one was chosen',
 };
 
+/**
+ * Test only: milliseconds the choice of each trace also takes, spent
+ * looking at the bounds every 10 ms, so that a test gets a long choice of
+ * traces on a small model (test/faults/*.test.ts). Unset: none.
+ */
+export const SLOW_TRACES_ENV = 'VMSA_CHECK_TEST_SLOW_TRACES_MS';
+
+/** The test's wait: true when the bounds said to stop meanwhile. */
+function testDelay(): ((shouldStop: () => boolean) => boolean) | null {
+  const ms = Number(process.env[SLOW_TRACES_ENV] ?? 0);
+  if (!(ms > 0)) return null;
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  return (shouldStop) => {
+    for (let t = 0; t < ms; t += 10) {
+      if (shouldStop()) return true;
+      Atomics.wait(cell, 0, 0, Math.min(10, ms - t));
+    }
+    return false;
+  };
+}
+
 const RANK: TraceChoice[] = ['least-interleaved', 'too-large', 'budget', 'max-memory', 'interrupted', 'error'];
 
 export class TraceChoices {
@@ -44,6 +65,8 @@ export class TraceChoices {
   outcome: TraceChoice | null = null;
   /** One line when the model threw while a trace was chosen. */
   failure: string | null = null;
+
+  private readonly delay = testDelay();
 
   constructor(private readonly phase?: TracePhase) {}
 
@@ -58,7 +81,7 @@ export class TraceChoices {
     let how: TraceChoice;
     let result: Violation<S, St> = v;
     const phase = this.phase;
-    if (phase?.shouldStop() === true) how = causeOf(phase);
+    if (phase !== undefined && (phase.shouldStop() || this.delay?.(() => phase.shouldStop()) === true)) how = causeOf(phase);
     else {
       try {
         const r = leastInterleaved(model, v, { maxStates, ...(phase && { shouldStop: () => phase.shouldStop() }) });
