@@ -310,9 +310,10 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     }
     while (k < current.length) {
       // Between two batches: bounds, progress, checkpoints, interruption.
-      // Batches end at multiples of batchSize, which divides 256, so every
-      // k with (k & 255) === 0 starts one.
-      if ((k & 255) === 0) {
+      // Batches end at multiples of batchSize (a power of two), so every k
+      // with (k & 31) === 0 starts one: every 32 states, ~10 ms on the VMSA
+      // model, so that a signal is seen at once (256 took up to 110 ms).
+      if ((k & 31) === 0) {
         const now = performance.now();
         if (priorSeconds * 1000 + now - start > maxMs) {
           stopReason = 'max-seconds';
