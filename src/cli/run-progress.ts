@@ -16,6 +16,7 @@ export function statusPrinter(quiet: boolean, ctx: ProgressContext = {}): ((s: R
   if (print === undefined) return undefined;
   return (s) => {
     const p = s.found ?? s.progress;
+    if (p === null) return; // nothing to say before the run's first figures
     print({
       states: p?.states ?? 0,
       transitions: p?.transitions ?? 0,

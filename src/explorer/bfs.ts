@@ -438,9 +438,11 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     if (current.length > 0) depth++;
   }
   if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
-  // Checkpoint the end of the search (an interruption saved its own above):
-  // a run stopped after it (a signal during the confirmation, the choice of
-  // traces or the writing of reports; a bound) resumes right there.
-  if (options.checkpoint && stopReason !== 'interrupted') options.checkpoint.save(snapshot(options.checkpoint.identity));
+  // Checkpoint the end of the search, when it stopped between two
+  // expansions (an interruption saved its own above; max-states and a full
+  // table stop inside one): a run stopped after it (a signal during the
+  // confirmation, the choice of traces or the writing of reports) resumes
+  // right there, with the figures of an uninterrupted run.
+  if (options.checkpoint && ['exhausted', 'violation', 'max-depth', 'max-seconds'].includes(stopReason)) options.checkpoint.save(snapshot(options.checkpoint.identity));
   return result(false);
 }
