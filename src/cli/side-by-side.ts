@@ -38,7 +38,12 @@ export type RunOutcome =
  */
 export const STOP_GRACE_MS = 1500;
 
-/** What the main thread hears from a run (cli/run-controlled.ts). */
+/**
+ * What the main thread hears from a run (cli/run-controlled.ts), passed on
+ * to onStatus: each progress report of the search (the search paces them),
+ * then, once the search has been over for a second (choosing traces,
+ * writing reports: phases that report nothing), once a second.
+ */
 export interface RunStatus {
   progress: Progress | null;
   /** The trace being chosen, once the search is over. */
@@ -97,18 +102,23 @@ export async function runSideBySide(
   const runOne = async (i: number, task: RunTask, started: string): Promise<RunOutcome> => {
     const t0 = performance.now();
     const status: RunStatus = { progress: null, traces: null, found: null, seconds: 0 };
+    let searchOver = Number.POSITIVE_INFINITY;
     const tell = (): void => {
       status.seconds = (performance.now() - t0) / 1000;
       o.onStatus?.(i, status);
     };
     const channel = new MessageChannel();
     channel.port1.on('message', (e: RunEvent) => {
-      if (e.kind === 'progress') status.progress = e.progress;
-      else if (e.kind === 'traces') status.traces = { index: e.index, of: e.of };
-      else status.found = e.found;
-      tell();
+      if (e.kind === 'progress') {
+        status.progress = e.progress;
+        tell();
+      } else if (e.kind === 'traces') status.traces = { index: e.index, of: e.of };
+      else {
+        status.found = e.found;
+        searchOver = performance.now();
+      }
     });
-    const ticker = o.onStatus ? setInterval(tell, 1000) : undefined;
+    const ticker = o.onStatus ? setInterval(() => performance.now() - searchOver >= 1000 && tell(), 1000) : undefined;
     const abort = new AbortController();
     running.add(abort);
     let result: RunResult;
