@@ -164,8 +164,9 @@ export async function runDiff(f: DiffFlags): Promise<{ result: DiffResult; code:
   const breaks = diffs.reduce((n, d) => n + d.breaks.length, 0);
   const fixes = diffs.reduce((n, d) => n + d.fixes.length, 0);
   const complete = ran.length === targets.length && diffs.every((d) => d.base.complete && d.patched.complete);
-  // A signal: exit 3 whatever was found (cli/signals.ts).
-  const code = stop.signal !== null ? EXIT.INCOMPLETE : internal ? EXIT.INTERNAL : breaks > 0 ? EXIT.VIOLATED : complete ? EXIT.HOLDS : EXIT.INCOMPLETE;
+  // A run cut short or not run because of a signal: exit 3 whatever was found (cli/signals.ts).
+  const cut = summaries.some((s) => s === null || s.stopReason === 'interrupted');
+  const code = cut ? EXIT.INCOMPLETE : internal ? EXIT.INTERNAL : breaks > 0 ? EXIT.VIOLATED : complete ? EXIT.HOLDS : EXIT.INCOMPLETE;
   const result: DiffResult = { base, patched, presets: diffs, breaks, fixes, complete, exitCode: code };
   process.stdout.write(f.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatDiff(result)}\n`);
   return { result, code };

@@ -53,7 +53,8 @@ export async function runMatrix(out: string, quiet: boolean, jobs = 1): Promise<
     stop.dispose();
   }
   const runs = new Map<string, RunSummary>(cells.flatMap((c, i) => (summaries[i] ? [[`${c.preset}/${c.variant}`, summaries[i]!] as const] : [])));
-  const worst: number = stop.signal === null && summaries.every((s) => s?.complete === true) ? EXIT.HOLDS : EXIT.INCOMPLETE;
+  // A cell cut short or not run (a signal) is incomplete.
+  const worst: number = summaries.every((s) => s?.complete === true) ? EXIT.HOLDS : EXIT.INCOMPLETE;
   const table = verdictTable(DEFAULT_SET, runs);
   const text =
     `vmsa-check: every preset against every variant (cells: violated property ids, or holds; states in parentheses)\n\n${table}\n\n` +

@@ -270,7 +270,9 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
       record(i, outcome);
     },
   });
-  const { code, verdict } = stop.signal !== null ? interruptedNightly(runs, stop.signal) : exitCodeOfNightly(runs);
+  // Exit 3 when a signal cut a run short or kept one from running (a later one changes nothing).
+  const cut = runs.some((r) => r.stopReason === 'interrupted');
+  const { code, verdict } = cut ? interruptedNightly(runs, stop.signal ?? 'a signal') : exitCodeOfNightly(runs);
   const comparison = { ...compareNightlies(prev, runs), ...(note !== undefined && { note }) };
   const count = (st: NightlyRun['status']): number => runs.filter((r) => r.status === st).length;
   const summary: NightlySummary = {

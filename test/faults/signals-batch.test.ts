@@ -62,3 +62,17 @@ test('default --jobs 2, SIGTERM mid-way: exit 3 and the verdict table with the c
   const runs = JSON.parse(readFileSync(join(out, 'default.json'), 'utf8')) as { target: string; stopReason: string }[];
   for (const x of runs) assert.ok(existsSync(join(out, `${x.target}.summary.json`)), `${x.target}: its summary`);
 });
+
+test('diff --jobs 2, SIGINT mid-way: exit 3, the presets run on both variants compared, marked incomplete', async () => {
+  // Every preset on both variants: far more than the 1-2 s before the signal.
+  const out = join(tmp, 'diff');
+  const delayMs = 1000 + Math.floor(random() * 1000);
+  const r = await runAndSignal(['diff', '--out', out, '--jobs', '2', '--json'], { signal: 'SIGINT', after: null, delayMs });
+  console.log(`signal after ${delayMs} ms; gone ${r.afterSignalMs!.toFixed(0)} ms after it`);
+  assert.equal(r.code, 3, r.err.slice(-800));
+  assert.ok(r.afterSignalMs! <= allowedAfterSignalMs(), `gone ${r.afterSignalMs!.toFixed(0)} ms after the signal`);
+  const d = JSON.parse(r.out) as { complete: boolean; exitCode: number; presets: { preset: string; base: { summary: string }; patched: { summary: string } }[] };
+  assert.equal(d.exitCode, 3);
+  assert.equal(d.complete, false);
+  for (const p of d.presets) for (const f of [p.base.summary, p.patched.summary]) assert.ok(existsSync(f), `${p.preset}: ${f}`);
+});
