@@ -11,7 +11,7 @@
 // The stop word is read at every call (one Atomics.load); memory, which
 // costs a system call, at most every MEMORY_EVERY_MS.
 
-import { getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 /** Why a run stopped early by this controller (a RunSummary stopReason). */
 export type StopCause = 'interrupted' | 'max-memory' | 'max-seconds';
@@ -28,6 +28,21 @@ export const MEMORY_EVERY_MS = 50;
  * for the report (a few traces) and for what is allocated between two reads.
  */
 export const HEAP_SHARE = 0.85;
+
+/**
+ * heap_size_limit also counts the young generation's reservation (3 semi
+ * spaces of 16 MiB by default: --max-old-space-size=8 gives a limit of
+ * 56 MiB); the old generation, where what a run keeps lives, dies at the rest.
+ */
+const YOUNG_RESERVE = 48 * 2 ** 20;
+
+/** The old generation's use and limit (objects in the young one are mostly garbage). */
+function oldGeneration(): { used: number; limit: number } {
+  let used = 0;
+  for (const s of getHeapSpaceStatistics()) if (!s.space_name.startsWith('new_')) used += s.space_used_size;
+  const limit = getHeapStatistics().heap_size_limit;
+  return { used, limit: limit > 2 * YOUNG_RESERVE ? limit - YOUNG_RESERVE : limit / 2 };
+}
 
 export interface StopOptions {
   /** The process's stop word (a SharedArrayBuffer of STOP_WORD_BYTES). */
@@ -59,12 +74,7 @@ export class RunStop {
     this.word = o.word ? new Int32Array(o.word, 0, 1) : null;
     this.clock = o.clock ?? Date.now;
     this.rss = o.rss ?? (() => process.memoryUsage.rss());
-    this.heap =
-      o.heap ??
-      (() => {
-        const h = getHeapStatistics();
-        return { used: h.used_heap_size, limit: h.heap_size_limit };
-      });
+    this.heap = o.heap ?? oldGeneration;
   }
 
   /** During the search: a signal or a memory bound (the search keeps its own time bound). */
