@@ -2,13 +2,17 @@
 
 import { readFileSync } from 'node:fs';
 import type { SearchOptions } from '../explorer/bfs.js';
-import { defaultMaxMemory, parallelBfs } from '../explorer/parallel-bfs.js';
-import { modelSpec, type ModelSpec } from '../explorer/workers.js';
-import { checkpointing } from './checkpointing.js';
+import { defaultMaxMemory } from '../explorer/parallel-bfs.js';
 import { UsageError } from './errors.js';
-import { endProgress, formatSummary, progressPrinter } from './output.js';
-import { prepareOutDir, runTarget, type SearchOutcome } from './run.js';
-import { buildModel, resolveTarget, type Target, type TargetFlags } from './target.js';
+import { lostRunSummary } from './lost-run.js';
+import { endProgress, formatSummary } from './output.js';
+import type { RunTask } from './run-controlled.js';
+import { statusPrinter } from './run-progress.js';
+import { isInternalFailure, prepareOutDir, type RunSummary } from './run.js';
+import { runSideBySide, type RunOutcome, type RunStatus } from './side-by-side.js';
+import { stopOnSignals } from './signals.js';
+import { resolveTarget, type TargetFlags } from './target.js';
+import { WRITE_ERROR_PREFIX, WriteError } from './write-output.js';
 
 export interface CheckFlags extends TargetFlags {
   maxStates?: number;
@@ -32,12 +36,7 @@ export interface CheckFlags extends TargetFlags {
   maxMemory?: number;
 }
 
-/** What a worker thread needs to rebuild the target's model. */
-export function modelSpecOf(t: Target): ModelSpec {
-  return t.kind === 'vmsa'
-    ? modelSpec(import.meta.url, '../model/index.js', 'vmsaModel', t.config)
-    : modelSpec(import.meta.url, '../models/index.js', 'resolveModel', t.spec);
-}
+export { modelSpecOf } from './run-controlled.js';
 
 export function searchOptions(f: {
   maxStates?: number;
@@ -64,42 +63,70 @@ export async function check(f: CheckFlags): Promise<number> {
   prepareOutDir(f.out);
   const quiet = f.quiet || f.json;
   const workers = f.workers ?? 1;
-  const maxMemory = f.maxMemory ?? defaultMaxMemory();
   if (workers > 1 && (f.checkpoint !== undefined || f.resume !== undefined)) {
     throw new UsageError('--checkpoint and --resume need --workers 1 (the parallel search does not checkpoint yet)');
   }
-  const base: SearchOptions = { ...searchOptions(f), onProgress: progressPrinter(quiet) };
-  const ckpt = checkpointing(target, base, f);
-  const options: SearchOptions = { ...base, ...ckpt.options };
-  let searched: SearchOutcome | undefined;
-  let summary;
+  const task: RunTask = {
+    target,
+    options: searchOptions(f),
+    outDir: f.out,
+    ...(workers > 1 && { workers }),
+    maxMemory: f.maxMemory ?? defaultMaxMemory(),
+    ...((f.checkpoint !== undefined || f.resume !== undefined) && {
+      checkpoint: {
+        ...(f.checkpoint !== undefined && { checkpoint: f.checkpoint }),
+        ...(f.resume !== undefined && { resume: f.resume }),
+        checkpointMinutes: f.checkpointMinutes,
+      },
+    }),
+  };
+  // The run is on a worker thread (side-by-side.ts), so that a signal is
+  // seen at once, whatever the run is doing (cli/signals.ts).
+  const stop = stopOnSignals();
+  const print = statusPrinter(quiet);
+  const onStatus = print && ((_: number, s: RunStatus) => print(s));
+  let summary: RunSummary;
   try {
-    // The parallel search has no partial-order reduction (the proviso needs the order of discovery).
-    if (workers > 1) searched = await parallelBfs(buildModel(target), modelSpecOf(target), { ...options, por: false, workers, maxMemory });
-    else options.maxTableBytes = Math.floor(maxMemory / 2);
-    summary = runTarget(target, options, f.out, searched);
+    const [outcome] = await runSideBySide(1, { jobs: 1, taskAt: () => task, stop, ...(onStatus && { onStatus }) });
+    summary = summaryOf(task, outcome!);
   } finally {
-    ckpt.done();
+    stop.dispose();
   }
   endProgress(quiet);
-  if (summary.stopReason === 'interrupted') {
-    const failed = ckpt.lastFailure();
+  const stopped = ['interrupted', 'max-memory', 'max-seconds'].includes(summary.stopReason);
+  if (stopped && f.checkpoint !== undefined) {
     process.stderr.write(
-      failed === null
-        ? `vmsa-check: interrupted; checkpoint written to ${f.checkpoint}; continue with --resume ${f.checkpoint}\n`
-        : `vmsa-check: interrupted; the last checkpoint could not be written (${failed}); ${f.checkpoint} keeps the previous one, if any\n`,
+      summary.checkpointFailure === undefined
+        ? `vmsa-check: ${summary.stopReason}; checkpoint written to ${f.checkpoint}; continue with --resume ${f.checkpoint}\n`
+        : `vmsa-check: ${summary.stopReason}; the last checkpoint could not be written (${summary.checkpointFailure}); ${f.checkpoint} keeps the previous one, if any\n`,
     );
   }
-  if (summary.failure) {
-    const what = summary.stopReason === 'worker-failed' ? 'internal error' : 'stopped';
-    process.stderr.write(`vmsa-check: ${what}: ${summary.failure} (summary and traces found so far written to ${f.out})\n`);
+  if (summary.failure || summary.stopReason === 'interrupted') {
+    const what = isInternalFailure(summary.stopReason) ? 'internal error' : 'stopped';
+    process.stderr.write(`vmsa-check: ${what}: ${summary.failure ?? 'interrupted'} (summary and traces found so far written to ${f.out})\n`);
   }
   if (f.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else {
     const shortest = [...summary.violations].sort((a, b) => a.traceLength - b.traceLength)[0];
-    if (shortest && !f.quiet) process.stdout.write(`${readFileSync(shortest.files.text, 'utf8')}\n`);
+    if (shortest?.files.text && !f.quiet) process.stdout.write(`${readFileSync(shortest.files.text, 'utf8')}\n`);
     process.stdout.write(`${formatSummary(summary)}\n`);
   }
   return summary.exitCode;
+}
+
+/** The run's summary; when the run did not return one (not started, or failed), one written from what it reported. */
+function summaryOf(task: RunTask, outcome: RunOutcome): RunSummary {
+  if (outcome.kind === 'ran') return outcome.summary;
+  // The run could not write its files (a full disk): one line, exit 4; the
+  // previous files are intact, and a summary written now would fail the same way.
+  if (outcome.kind === 'error' && outcome.message.startsWith(WRITE_ERROR_PREFIX)) throw new WriteError(outcome.message.split('\n')[0]!);
+  const status = outcome.kind === 'error' ? outcome.status : undefined;
+  return lostRunSummary(task, {
+    found: status?.found ?? null,
+    progress: status?.progress ?? null,
+    seconds: status?.seconds ?? 0,
+    stopReason: outcome.kind === 'error' ? 'internal-error' : 'interrupted',
+    failure: outcome.kind === 'error' ? `the run failed: ${outcome.message.split('\n')[0]}` : 'interrupted before the search started',
+  });
 }

@@ -1,5 +1,7 @@
-// `check --checkpoint DIR` / `--resume DIR`: periodic and on-signal
-// checkpoints of a single-threaded search, and resuming one. The identity
+// `check --checkpoint DIR` / `--resume DIR`: periodic checkpoints of a
+// single-threaded search, and resuming one. The search also checkpoints when
+// it is interrupted (SearchOptions.interrupted: a signal, cli/stop.ts) and
+// when it ends. The identity
 // written into a checkpoint holds every option that changes what is
 // explored, so a checkpoint is only ever resumed by the same exploration.
 //
@@ -55,8 +57,7 @@ function errorCode(e: unknown): string {
 }
 
 /**
- * The search options that checkpoint and resume, a function that removes
- * the signal handlers once the search is over, and the reason the last
+ * The search options that checkpoint and resume, and the reason the last
  * checkpoint write failed (null when it succeeded or none was due).
  */
 export function checkpointing(
@@ -64,7 +65,7 @@ export function checkpointing(
   o: SearchOptions,
   f: CheckpointFlags,
   io: CheckpointIo = realIo,
-): { options: SearchOptions; done(): void; lastFailure(): string | null } {
+): { options: SearchOptions; lastFailure(): string | null } {
   for (const [flag, value] of [['--checkpoint', f.checkpoint], ['--resume', f.resume]] as const) {
     if (value === '') throw new UsageError(`${flag} needs a folder (got an empty path)`);
   }
@@ -78,7 +79,7 @@ export function checkpointing(
       throw e;
     }
   }
-  if (f.checkpoint === undefined) return { options, done: () => undefined, lastFailure: () => null };
+  if (f.checkpoint === undefined) return { options, lastFailure: () => null };
   const dir = f.checkpoint;
   try {
     prepareWritableDir(dir);
@@ -91,12 +92,6 @@ export function checkpointing(
   const everyMs = f.checkpointMinutes * 60_000;
   let last = Date.now();
   let failure: string | null = null;
-  let interrupted = false;
-  const onSignal = (): void => {
-    interrupted = true; // the search writes a last checkpoint and stops
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   options.checkpoint = {
     identity,
     due: () => Date.now() - last >= everyMs,
@@ -116,13 +111,5 @@ export function checkpointing(
       last = Date.now();
     },
   };
-  options.interrupted = () => interrupted;
-  return {
-    options,
-    done: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-    lastFailure: () => failure,
-  };
+  return { options, lastFailure: () => failure };
 }

@@ -16,9 +16,11 @@ import { PRESETS } from '../model/presets.js';
 import { propertyIds, violationName } from '../report/site.js';
 import { pad } from '../report/wrap.js';
 import { EXIT, UsageError } from './errors.js';
-import { endProgress, progressPrinter } from './output.js';
+import { endProgress } from './output.js';
+import { statusPrinter } from './run-progress.js';
 import { runAllSideBySide } from './side-by-side.js';
-import { FULL_CHECK, prepareOutDir, runTarget, type RunSummary } from './run.js';
+import { FULL_CHECK, isInternalFailure, prepareOutDir, type RunSummary } from './run.js';
+import { stopOnSignals } from './signals.js';
 import { resolveTarget } from './target.js';
 
 export interface DiffFlags {
@@ -139,28 +141,42 @@ export async function runDiff(f: DiffFlags): Promise<{ result: DiffResult; code:
   };
   const runs = targets.flatMap(([, tb, tp]) => [tb, tp]);
   const jobs = Math.min(f.jobs ?? 1, runs.length);
-  let summaries: RunSummary[];
-  if (jobs > 1) {
-    // Side by side on worker threads: no live progress, the table at the end.
-    summaries = await runAllSideBySide(runs, { jobs, options, outDir: f.out });
-  } else {
-    summaries = runs.map((t) => {
-      const onProgress = progressPrinter(f.quiet || f.json, {
-        label: t.label,
-        ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
-        ...(f.maxStates !== undefined && { maxStates: f.maxStates }),
-      });
-      const s = runTarget(t, { ...options, ...(onProgress && { onProgress }) }, f.out);
-      endProgress(f.quiet || f.json);
-      return s;
+  // On worker threads (cli/side-by-side.ts): with --jobs 1 a live progress
+  // line per run, side by side none, the table at the end. A signal stops
+  // every run (cli/signals.ts); the presets not run on both variants are left out.
+  const quiet = f.quiet || f.json;
+  const printers = runs.map((t) =>
+    jobs > 1
+      ? undefined
+      : statusPrinter(quiet, {
+          label: t.label,
+          ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
+          ...(f.maxStates !== undefined && { maxStates: f.maxStates }),
+        }),
+  );
+  const stop = stopOnSignals({ quiet });
+  let summaries: (RunSummary | null)[];
+  try {
+    summaries = await runAllSideBySide(runs, {
+      jobs,
+      options,
+      outDir: f.out,
+      stop,
+      onStatus: (i, s) => printers[i]?.(s),
+      onDone: () => endProgress(quiet || jobs > 1),
     });
+  } finally {
+    stop.dispose();
   }
-  const internal = summaries.some((s) => s.stopReason === 'worker-failed');
-  const diffs: PresetDiff[] = targets.map(([preset], k) => diffRuns(preset, summaries[2 * k]!, summaries[2 * k + 1]!, f.out));
+  const internal = summaries.some((s) => s !== null && isInternalFailure(s.stopReason));
+  const ran = targets.flatMap(([preset], k) => (summaries[2 * k] && summaries[2 * k + 1] ? [[preset, summaries[2 * k]!, summaries[2 * k + 1]!] as const] : []));
+  const diffs: PresetDiff[] = ran.map(([preset, b, p]) => diffRuns(preset, b, p, f.out));
   const breaks = diffs.reduce((n, d) => n + d.breaks.length, 0);
   const fixes = diffs.reduce((n, d) => n + d.fixes.length, 0);
-  const complete = diffs.every((d) => d.base.complete && d.patched.complete);
-  const code = internal ? EXIT.INTERNAL : breaks > 0 ? EXIT.VIOLATED : complete ? EXIT.HOLDS : EXIT.INCOMPLETE;
+  const complete = ran.length === targets.length && diffs.every((d) => d.base.complete && d.patched.complete);
+  // A run cut short or not run because of a signal: exit 3 whatever was found (cli/signals.ts).
+  const cut = summaries.some((s) => s === null || s.stopReason === 'interrupted');
+  const code = cut ? EXIT.INCOMPLETE : internal ? EXIT.INTERNAL : breaks > 0 ? EXIT.VIOLATED : complete ? EXIT.HOLDS : EXIT.INCOMPLETE;
   const result: DiffResult = { base, patched, presets: diffs, breaks, fixes, complete, exitCode: code };
   process.stdout.write(f.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatDiff(result)}\n`);
   return { result, code };

@@ -9,8 +9,9 @@ import { matrixHtml } from '../report/matrix-html.js';
 import { propertyIds } from '../report/site.js';
 import { pad } from '../report/wrap.js';
 import { EXIT } from './errors.js';
-import { FULL_CHECK, prepareOutDir, runTarget, type RunSummary } from './run.js';
+import { FULL_CHECK, prepareOutDir, type RunSummary } from './run.js';
 import { runAllSideBySide } from './side-by-side.js';
+import { stopOnSignals } from './signals.js';
 import { resolveTarget } from './target.js';
 import { writeOutput } from './write-output.js';
 
@@ -25,8 +26,8 @@ export function verdictOf(s: RunSummary): string {
 export function verdictTable(presets: readonly string[], runs: Map<string, RunSummary>): string {
   const first = Math.max(6, ...presets.map((p) => p.length)) + 2;
   const cell = (p: string, v: string): string => {
-    const s = runs.get(`${p}/${v}`)!;
-    return `${verdictOf(s)} (${s.states})`;
+    const s = runs.get(`${p}/${v}`);
+    return s ? `${verdictOf(s)} (${s.states})` : 'not run'; // a signal stopped the matrix first
   };
   const width = Math.max(...VARIANTS.map((v) => v.length), ...presets.flatMap((p) => VARIANTS.map((v) => cell(p, v).length))) + 2;
   const lines = [pad('preset', first) + VARIANTS.map((v) => pad(v, width)).join('')];
@@ -41,19 +42,18 @@ export async function runMatrix(out: string, quiet: boolean, jobs = 1): Promise<
   const say = (i: number, s: RunSummary): void => {
     if (!quiet) process.stderr.write(`${cells[i]!.preset} x ${cells[i]!.variant}: ${verdictOf(s)}, ${s.states} states, ${s.seconds.toFixed(1)} s\n`);
   };
-  let summaries: RunSummary[];
-  if (jobs > 1) {
-    // Side by side on worker threads (cli/side-by-side.ts); lines come as runs finish.
-    summaries = await runAllSideBySide(cells.map((c) => c.target), { jobs, options, outDir: out, onDone: say });
-  } else {
-    summaries = cells.map((c, i) => {
-      const s = runTarget(c.target, options, out);
-      say(i, s);
-      return s;
-    });
+  // On worker threads, side by side with --jobs > 1 (cli/side-by-side.ts);
+  // lines come as runs finish. A signal stops them all (cli/signals.ts).
+  const stop = stopOnSignals({ quiet });
+  let summaries: (RunSummary | null)[];
+  try {
+    summaries = await runAllSideBySide(cells.map((c) => c.target), { jobs, options, outDir: out, onDone: say, stop });
+  } finally {
+    stop.dispose();
   }
-  const runs = new Map<string, RunSummary>(cells.map((c, i) => [`${c.preset}/${c.variant}`, summaries[i]!]));
-  const worst: number = summaries.every((s) => s.complete) ? EXIT.HOLDS : EXIT.INCOMPLETE;
+  const runs = new Map<string, RunSummary>(cells.flatMap((c, i) => (summaries[i] ? [[`${c.preset}/${c.variant}`, summaries[i]!] as const] : [])));
+  // A cell cut short or not run (a signal) is incomplete.
+  const worst: number = summaries.every((s) => s?.complete === true) ? EXIT.HOLDS : EXIT.INCOMPLETE;
   const table = verdictTable(DEFAULT_SET, runs);
   const text =
     `vmsa-check: every preset against every variant (cells: violated property ids, or holds; states in parentheses)\n\n${table}\n\n` +

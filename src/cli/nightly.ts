@@ -29,8 +29,10 @@ import { EXIT, UsageError } from './errors.js';
 import { runSideBySide, type RunOutcome } from './side-by-side.js';
 import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './nightly-matrix.js';
 import { DATE_RE, readPrevious, type PreviousRun } from './nightly-previous.js';
-import { emitEvent, endProgress, progressPrinter } from './output.js';
-import { FULL_CHECK, prepareOutDir, runTarget, type RunSummary } from './run.js';
+import { emitEvent, endProgress } from './output.js';
+import { statusPrinter } from './run-progress.js';
+import { FULL_CHECK, isInternalFailure, prepareOutDir, type RunSummary } from './run.js';
+import { stopOnSignals } from './signals.js';
 import { TOOL, VERSION } from './version.js';
 import { WRITE_ERROR_PREFIX, WriteError, writeOutput } from './write-output.js';
 
@@ -109,7 +111,7 @@ function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, stageDir
   const summaryFile = join(dateDir, 'runs', `${e.id}.summary.json`);
   const written = (f: string): boolean => existsSync(join(stageDir, relative(dateDir, f)));
   let status: NightlyRun['status'];
-  if (s.stopReason === 'worker-failed') status = 'error';
+  if (isInternalFailure(s.stopReason)) status = 'error';
   else if (unexpected.length > 0 || missing.length > 0 || unreached.length > 0) status = 'unexpected';
   else if (!s.complete) status = 'incomplete';
   else status = 'as-expected';
@@ -151,7 +153,7 @@ function nightlyRunOf(e: ResolvedEntry, s: RunSummary, dateDir: string, stageDir
   };
 }
 
-function notRun(e: ResolvedEntry, status: 'skipped' | 'error', started: string, error?: string): NightlyRun {
+function notRun(e: ResolvedEntry, status: 'skipped' | 'error', started: string, error?: string, interrupted = false): NightlyRun {
   const t = e.target;
   return {
     id: e.id,
@@ -169,7 +171,7 @@ function notRun(e: ResolvedEntry, status: 'skipped' | 'error', started: string, 
     transitions: 0,
     depth: 0,
     complete: false,
-    stopReason: status === 'skipped' ? 'budget' : 'internal-error',
+    stopReason: status === 'skipped' ? (interrupted ? 'interrupted' : 'budget') : 'internal-error',
     seconds: 0,
     started,
     ...(error !== undefined && { error }),
@@ -197,6 +199,12 @@ export function exitCodeOfNightly(runs: readonly NightlyRun[]): { code: number; 
     return { code: EXIT.INCOMPLETE, verdict: `budget exhausted: ${count('incomplete')} configuration(s) incomplete, ${count('skipped')} not run; nothing unexpected so far` };
   }
   return { code: EXIT.HOLDS, verdict: `all ${runs.length} configurations as expected` };
+}
+
+/** After a signal: exit 3 whatever was found (cli/signals.ts); the runs say what was. */
+function interruptedNightly(runs: readonly NightlyRun[], signal: string): { code: number; verdict: string } {
+  const done = runs.filter((r) => r.complete).length;
+  return { code: EXIT.INCOMPLETE, verdict: `interrupted by ${signal}: ${done} of ${runs.length} configuration(s) complete, the rest cut short or not run` };
 }
 
 export async function runNightly(f: NightlyFlags): Promise<number> {
@@ -245,58 +253,49 @@ async function runNightlyIn(
     const r =
       outcome.kind === 'ran'
         ? nightlyRunOf(e, outcome.summary, dateDir, stageDir, outcome.started)
-        : notRun(e, outcome.kind, outcome.started, outcome.kind === 'error' ? outcome.message : undefined);
+        : notRun(e, outcome.kind, outcome.started, outcome.kind === 'error' ? outcome.message : undefined, outcome.kind === 'skipped' && outcome.reason === 'interrupted');
     runs[i] = r;
     if (f.quiet) return;
     if (tty) {
       const verdict = r.violated.length > 0 ? r.violated.join(' ') : r.complete ? 'holds' : r.stopReason;
-      const line = r.status === 'skipped' ? 'not run (budget spent)' : `${verdict}, ${r.states} states, ${r.seconds.toFixed(1)} s: ${r.status}`;
+      const line = r.status === 'skipped' ? `not run (${r.stopReason === 'interrupted' ? 'interrupted' : 'budget spent'})` : `${verdict}, ${r.states} states, ${r.seconds.toFixed(1)} s: ${r.status}`;
       process.stderr.write(`[${i + 1}/${entries.length}] ${r.id}: ${line}\n`);
     } else {
       emitEvent({ event: 'run', index: i + 1, of: entries.length, id: r.id, status: r.status, violated: r.violated, expected: r.expected, states: r.states, seconds: r.seconds });
     }
   };
   const jobs = Math.min(f.jobs ?? 1, entries.length);
-  if (jobs > 1) {
-    // Side by side on worker threads; no live progress line then, one line per finished run.
-    await runSideBySide(entries.length, {
-      jobs,
-      taskAt: (i) => {
-        const left = (deadline - performance.now()) / 1000;
-        return left > 0 ? { target: entries[i]!.target, options: { ...options, maxSeconds: left }, outDir: runsDir, shownDir: shownRunsDir } : null;
-      },
-      onDone: record,
-    });
-  } else {
-    entries.forEach((e, i) => {
-      const started = new Date().toISOString();
+  // On worker threads (cli/side-by-side.ts): one at a time with a live
+  // progress line, or side by side with one line per finished run. Each run
+  // gets what is left of the budget, for every phase (cli/stop.ts); a
+  // signal stops them all and the nightly writes what is done (exit 3).
+  const printers = entries.map((e, i) => {
+    if (jobs > 1) return undefined;
+    const expectedStates = prevStates.get(e.id);
+    return statusPrinter(f.quiet, { label: `[${i + 1}/${entries.length}] ${e.id}`, ...(expectedStates !== undefined && { expectedStates }) });
+  });
+  // Kept until the reports are written: a signal then changes nothing.
+  const stop = stopOnSignals({ quiet: f.quiet });
+  await runSideBySide(entries.length, {
+    jobs,
+    stop,
+    taskAt: (i) => {
       const left = (deadline - performance.now()) / 1000;
-      if (left <= 0) {
-        record(i, { kind: 'skipped', started });
-        return;
-      }
-      try {
-        const expectedStates = prevStates.get(e.id);
-        const onProgress = progressPrinter(f.quiet, {
-          label: `[${i + 1}/${entries.length}] ${e.id}`,
-          ...(expectedStates !== undefined && { expectedStates }),
-        });
-        const s = runTarget(e.target, { ...options, maxSeconds: left, ...(onProgress && { onProgress }) }, runsDir, undefined, shownRunsDir);
-        endProgress(f.quiet);
-        record(i, { kind: 'ran', summary: s, started });
-      } catch (err) {
-        endProgress(f.quiet);
-        if (err instanceof UsageError || err instanceof WriteError) throw err;
-        if (process.env.VMSA_CHECK_DEBUG) console.error(err);
-        record(i, { kind: 'error', message: err instanceof Error ? err.message : String(err), started });
-      }
-    });
-  }
+      return left > 0 ? { target: entries[i]!.target, options: { ...options, maxSeconds: left }, outDir: runsDir, shownDir: shownRunsDir } : null;
+    },
+    onStatus: (i, st) => printers[i]?.(st),
+    onDone: (i, outcome) => {
+      if (printers[i]) endProgress(f.quiet);
+      record(i, outcome);
+    },
+  });
   // A run that could not write its files (a full disk) fails the night: the
   // previous nightly of the date is kept rather than replaced by a partial one.
   const unwritten = runs.find((r) => r.error?.startsWith(WRITE_ERROR_PREFIX));
   if (unwritten) throw new WriteError(unwritten.error!);
-  const { code, verdict } = exitCodeOfNightly(runs);
+  // Exit 3 when a signal cut a run short or kept one from running (a later one changes nothing).
+  const cut = runs.some((r) => r.stopReason === 'interrupted');
+  const { code, verdict } = cut ? interruptedNightly(runs, stop.signal ?? 'a signal') : exitCodeOfNightly(runs);
   const comparison = { ...compareNightlies(prev, runs), ...(note !== undefined && { note }) };
   const count = (st: NightlyRun['status']): number => runs.filter((r) => r.status === st).length;
   const summary: NightlySummary = {
@@ -330,5 +329,6 @@ async function runNightlyIn(
   if (f.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else process.stdout.write(`${md}\nWritten: ${dateDir}/{summary.json,summary.md,junit.xml,results.sarif,index.html}\n`);
   if (!f.quiet && !tty) emitEvent({ event: 'done', exitCode: code, verdict, folder: dateDir });
+  stop.dispose();
   return code;
 }

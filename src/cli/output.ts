@@ -79,13 +79,24 @@ export function emitEvent(event: Record<string, unknown>): void {
   process.stderr.write(`${JSON.stringify(event)}\n`);
 }
 
+/** After the search: which trace is being chosen, or the reports being written (cli/run-progress.ts). */
+export interface PhaseOfRun {
+  phase?: 'search' | 'traces' | 'reports';
+  trace?: { index: number; of: number };
+}
+
+function phaseWords(p: PhaseOfRun): string {
+  if (p.phase === 'traces' && p.trace) return `, choosing trace ${p.trace.index + 1} of ${p.trace.of}`;
+  return p.phase === 'reports' ? ', writing reports' : '';
+}
+
 /**
  * Progress on stderr: on a terminal a live line (states, states/s, depth,
  * queue, elapsed, and an estimate of what is left when one is justified);
  * otherwise one NDJSON object per update ({"event":"progress",...}).
  * `quiet` silences both.
  */
-export function progressPrinter(quiet: boolean, ctx: ProgressContext = {}): ((p: Progress) => void) | undefined {
+export function progressPrinter(quiet: boolean, ctx: ProgressContext = {}): ((p: Progress & PhaseOfRun) => void) | undefined {
   if (quiet) return undefined;
   const tty = process.stderr.isTTY;
   return (p) => {
@@ -97,7 +108,7 @@ export function progressPrinter(quiet: boolean, ctx: ProgressContext = {}): ((p:
         (eta?.atMost !== undefined && eta.estimate === undefined ? `, at most ${Math.ceil(eta.atMost)} s left (bound)` : '');
       const line =
         `${ctx.label ? `${ctx.label}: ` : ''}${p.states} states, ${rate} states/s, depth ${p.depth}, queue ${p.queued}, ` +
-        `${p.seconds.toFixed(0)} s${left}`;
+        `${p.seconds.toFixed(0)} s${left}${phaseWords(p)}`;
       process.stderr.write(`\r${line.slice(0, Math.max(20, (process.stderr.columns || 120) - 1))}\x1b[K`);
     } else {
       emitEvent({
@@ -109,6 +120,8 @@ export function progressPrinter(quiet: boolean, ctx: ProgressContext = {}): ((p:
         depth: p.depth,
         queued: p.queued,
         seconds: Number(p.seconds.toFixed(3)),
+        ...(p.phase !== undefined && { phase: p.phase }),
+        ...(p.trace !== undefined && { trace: p.trace.index + 1, traces: p.trace.of }),
         ...(eta?.estimate !== undefined && { secondsLeft: Number(eta.estimate.toFixed(1)), estimateBasis: eta.basis }),
         ...(eta?.atMost !== undefined && { secondsLeftAtMost: Number(eta.atMost.toFixed(1)) }),
       });

@@ -1,19 +1,11 @@
-// A worker thread of side-by-side runs (`nightly --jobs N`, `diff --jobs N`):
-// runs one target (search, traces, summary, HTML report) and returns its
-// summary, plain data.
+// A worker thread of runs (`check`, and `nightly`, `default`, `diff` side
+// by side): runs one target (search, traces, summary, HTML report) within
+// its bounds and returns its summary, plain data.
 
-import type { SearchOptions } from '../explorer/bfs.js';
-import { runTarget, type RunSummary } from './run.js';
-import type { Target } from './target.js';
+import { runControlled, type RunResult, type RunTask } from './run-controlled.js';
 
-export interface RunTask {
-  target: Target;
-  options: SearchOptions;
-  outDir: string;
-  /** The folder the summary names (runTarget's shownDir). */
-  shownDir?: string;
-}
+export type { RunTask } from './run-controlled.js';
 
-export default function runTask(task: RunTask): RunSummary {
-  return runTarget(task.target, task.options, task.outDir, undefined, task.shownDir);
+export default function runTask(task: RunTask): Promise<RunResult> {
+  return runControlled(task);
 }

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { bfs, type SearchOptions, type SearchResult } from '../explorer/bfs.js';
 import type { Step } from '../explorer/model.js';
 import { renderHtmlReport } from '../report/html.js';
-import { leastInterleaved } from '../report/interleave.js';
 import { toItf, type ItfTrace } from '../report/itf.js';
 import { violationFileBases } from '../report/site.js';
 import { renderTextTrace } from '../report/text.js';
 import { EXIT } from './errors.js';
 import { buildModel, describeTarget, reproduceCommand, type Target } from './target.js';
+import { TraceChoices, type TraceChoice, type TracePhase } from './trace-choice.js';
 import { TOOL, VERSION } from './version.js';
 import { writeOutput } from './write-output.js';
 
@@ -51,6 +51,8 @@ export interface RunSummary {
   depth: number;
   complete: boolean;
   stopReason: string;
+  /** Why the last checkpoint write failed (the previous checkpoint is kept); absent when it did not. */
+  checkpointFailure?: string;
   /** One line: why the run stopped early (a worker failed, the memory bound). */
   failure?: string;
   seconds: number;
@@ -69,6 +71,8 @@ export interface RunSummary {
   violations: ViolationSummary[];
   coverage: { covers: SearchResult<unknown, Step>['covers']; unreachedCovers: string[]; rules: Record<string, number> };
   exitCode: number;
+  /** How the reported traces were chosen (cli/trace-choice.ts); absent without violations. */
+  traceChoice?: TraceChoice;
   /** The run's HTML report, when an output folder was given. */
   htmlReport: string | null;
 }
@@ -77,36 +81,51 @@ export interface RunSummary {
 export type SearchOutcome = Omit<SearchResult<unknown, Step>, 'stopReason'> & { stopReason: string; failure?: string | null };
 
 export function exitCodeOf(r: SearchOutcome): number {
-  if (r.stopReason === 'worker-failed') return EXIT.INTERNAL;
+  if (isInternalFailure(r.stopReason)) return EXIT.INTERNAL;
+  if (r.stopReason === 'interrupted') return EXIT.INCOMPLETE; // a signal: even after a violation (cli/signals.ts)
   if (r.violations.length > 0) return EXIT.VIOLATED;
   if (!r.complete) return EXIT.INCOMPLETE;
   if (r.covers.some((c) => !c.reached)) return EXIT.VIOLATED; // a vacuous model must not pass
   return EXIT.HOLDS;
 }
 
+/** The model threw or a worker failed: exit 4, with what was found. */
+export const isInternalFailure = (stopReason: string): boolean => stopReason === 'worker-failed' || stopReason === 'internal-error';
+
+/** What a caller may add to runTarget: see its comment. */
+export interface RunTargetExtras {
+  /** The folder the summary names (default outDir): the nightly writes into a staging folder renamed when complete. */
+  shownDir?: string;
+  /** The bounds of the choice of traces after the search (cli/trace-choice.ts). */
+  traces?: TracePhase;
+  /** Why the last checkpoint write failed, when it did (cli/checkpointing.ts). */
+  checkpointFailure?: string;
+}
+
 /**
  * Searches `target` (or takes the outcome of a search already run) and writes
  * its files into `outDir`: each atomically, the traces first and the summary
  * last, so a run killed half-way leaves the previous summary naming files
- * that exist. `shownDir` is the folder the summary names (default outDir):
- * the nightly writes into a staging folder that is renamed when complete.
+ * that exist.
  */
-export function runTarget(target: Target, options: SearchOptions, outDir: string | null, searched?: SearchOutcome, shownDir?: string): RunSummary {
+export function runTarget(target: Target, options: SearchOptions, outDir: string | null, searched?: SearchOutcome, extras: RunTargetExtras = {}): RunSummary {
+  const { shownDir, traces, checkpointFailure } = extras;
   const model = buildModel(target);
-  const r: SearchOutcome = searched ?? bfs(model, options);
+  let r: SearchOutcome = searched ?? bfs(model, options);
   const command = reproduceCommand(target);
   const configuration = describeTarget(target);
   const itfs = new Map<string, ItfTrace>();
   const bases = violationFileBases(target.label, r.violations); // <label>-<property>@<site>, report/site.ts
+  const choices = new TraceChoices(traces);
   const violations: ViolationSummary[] = r.violations.map((found, i) => {
     // Reported: the shortest trace with the fewest thread switches (report/interleave.ts).
     // Its budget: about what the search itself (and a confirmation without reduction) visited.
     const budget = 2 * (r.states + (r.por?.confirmation?.states ?? 0)) + 1000;
-    const { violation: v, searched } = leastInterleaved(model, found, { maxStates: budget });
+    const { violation: v, leastInterleaved, plainBecause } = choices.choose(model, found, budget, i, r.violations.length);
     const base = bases[i]!;
     const files = { text: outDir ? join(shownDir ?? outDir, `${base}.txt`) : '', itf: outDir ? join(shownDir ?? outDir, `${base}.itf.json`) : '' };
     if (outDir) {
-      writeOutput(join(outDir, `${base}.txt`), renderTextTrace(model, v, { tool: TOOL, configuration, command, leastInterleaved: searched }));
+      writeOutput(join(outDir, `${base}.txt`), renderTextTrace(model, v, { tool: TOOL, configuration, command, leastInterleaved, ...(plainBecause && { plainBecause }) }));
       const itf = toItf(model, v, {
         tool: TOOL,
         version: VERSION,
@@ -118,6 +137,7 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     }
     return { property: v.property.id, name: v.property.name, kind: v.kind, site: v.site, message: v.message, traceLength: v.trace.length - 1, files };
   });
+  r = choices.settle(r);
   const summary: RunSummary = {
     tool: TOOL,
     version: VERSION,
@@ -144,6 +164,8 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     violations,
     coverage: { covers: r.covers, unreachedCovers: r.covers.filter((c) => !c.reached).map((c) => c.id), rules: r.rules },
     exitCode: exitCodeOf(r),
+    ...(choices.outcome !== null && { traceChoice: choices.outcome }),
+    ...(checkpointFailure !== undefined && { checkpointFailure }),
     htmlReport: outDir ? join(shownDir ?? outDir, `${target.label}.html`) : null,
   };
   if (outDir) {

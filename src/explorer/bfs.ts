@@ -17,6 +17,7 @@ import type { SearchSnapshot } from './checkpoint.js';
 import { ParentLinks } from './parents.js';
 import { confirmShortest } from './por-confirm.js';
 import { ampleSet, type PorFigures } from './por.js';
+import { rescued, type Rescue } from './rescue.js';
 import { coverResults, searchFigures, sortedRules } from './result.js';
 import { statesPerBatch, SuccessorBatch } from './successors.js';
 import { DEADLOCK_SITE, INITIAL_SITE, rebuildViolation, siteOf, violationKey, type FoundViolation, type PropertyRef, type Violation, type ViolationKind } from './trace.js';
@@ -73,7 +74,8 @@ export interface Progress {
   seconds: number;
 }
 
-export type StopReason = 'exhausted' | 'violation' | 'max-states' | 'max-depth' | 'max-seconds' | 'table-full' | 'interrupted';
+/** 'internal-error': the model threw (see SearchResult.failure); what was found before is kept. */
+export type StopReason = 'exhausted' | 'violation' | 'max-states' | 'max-depth' | 'max-seconds' | 'table-full' | 'interrupted' | 'internal-error';
 
 export interface CoverResult {
   id: string;
@@ -111,6 +113,8 @@ export interface SearchResult<S, St extends Step> {
   rules: Record<string, number>;
   /** Present when partial-order reduction was applied. */
   por?: PorOutcome;
+  /** One line: why the search failed (stopReason 'internal-error'). */
+  failure?: string | null;
 }
 
 export interface PorOutcome extends PorFigures {
@@ -126,14 +130,18 @@ export interface PorOutcome extends PorFigures {
 export interface LevelSearchOptions extends SearchOptions {
   /** Stop as soon as every one of these violations (trace.ts violationKey) is found. */
   targets?: ReadonlySet<string>;
+  /** Filled in before the search starts: the result of what was explored so far (rescue.ts). */
+  rescue?: Rescue<unknown, Step>;
 }
 
 type Pending = FoundViolation;
 
 export function bfs<S, St extends Step>(model: Model<S, St>, options: SearchOptions = {}): SearchResult<S, St> {
-  const reduced = levelSearch(model, options);
-  if (reduced.por === undefined) return reduced;
-  return confirmShortest(model, options, reduced, levelSearch);
+  // A model that throws ends the search with what it found (rescue.ts).
+  const search = rescued(levelSearch);
+  const reduced = search(model, options);
+  if (reduced.por === undefined || reduced.stopReason === 'internal-error') return reduced;
+  return confirmShortest(model, options, reduced, search);
 }
 
 /**
@@ -278,6 +286,38 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     };
   };
 
+  // The result of what was explored so far: at the end, or after the model
+  // threw (rescue.ts: then a trace that cannot be rebuilt is left out).
+  const result = (tolerant: boolean): SearchResult<S, St> => {
+    const seconds = priorSeconds + (performance.now() - start) / 1000;
+    let lost = 0;
+    const violations = [...found.values()].flatMap((p) => {
+      try {
+        return [rebuildViolation(model, links, p, canonical !== undefined)];
+      } catch (e) {
+        if (!tolerant) throw e;
+        lost++;
+        return [];
+      }
+    });
+    const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
+    return {
+      model: model.name,
+      states: links.size,
+      transitions,
+      depth,
+      complete,
+      stopReason,
+      ...searchFigures(links.size, transitions, seconds, visited.bytes, links.bytes),
+      violations,
+      covers: coverResults(model.covers, coverDepth),
+      rules: sortedRules(rules),
+      ...(independence && { por: { ...por, confirmation: null } }),
+      ...(lost > 0 && { failure: `the traces of ${lost} violation(s) could not be rebuilt` }),
+    };
+  };
+  if (options.rescue) options.rescue.result = result as Rescue<unknown, Step>['result'];
+
   search: while (current.length > 0 && stopReason === 'exhausted') {
     // At a level boundary (a resumed run may start inside a level).
     if (k === 0 && found.size > 0 && !options.allViolations) {
@@ -290,9 +330,11 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     }
     while (k < current.length) {
       // Between two batches: bounds, progress, checkpoints, interruption.
-      // Batches end at multiples of batchSize, which divides 256, so every
-      // k with (k & 255) === 0 starts one.
-      if ((k & 255) === 0) {
+      // Batches start at multiples of batchSize (a power of two): this runs
+      // every 32 states (every batch, for longer batches), ~10 ms on the
+      // VMSA model, so that a signal is seen at once (every 256 states took
+      // up to 110 ms of CPU on preset d4).
+      if ((k & 31) === 0) {
         const now = performance.now();
         if (priorSeconds * 1000 + now - start > maxMs) {
           stopReason = 'max-seconds';
@@ -429,24 +471,11 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     if (current.length > 0) depth++;
   }
   if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
-  // A reduced search whose traces bfs() will now confirm: checkpoint its end,
-  // so that a run interrupted during the confirmation resumes right there.
-  if (options.checkpoint && stopReason === 'violation' && por.reduced > 0) options.checkpoint.save(snapshot(options.checkpoint.identity));
-
-  const seconds = priorSeconds + (performance.now() - start) / 1000;
-  const violations = [...found.values()].map((p) => rebuildViolation(model, links, p, canonical !== undefined));
-  const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
-  return {
-    model: model.name,
-    states: links.size,
-    transitions,
-    depth,
-    complete,
-    stopReason,
-    ...searchFigures(links.size, transitions, seconds, visited.bytes, links.bytes),
-    violations,
-    covers: coverResults(model.covers, coverDepth),
-    rules: sortedRules(rules),
-    ...(independence && { por: { ...por, confirmation: null } }),
-  };
+  // Checkpoint the end of the search, when it stopped between two
+  // expansions (an interruption saved its own above; max-states and a full
+  // table stop inside one): a run stopped after it (a signal during the
+  // confirmation, the choice of traces or the writing of reports) resumes
+  // right there, with the figures of an uninterrupted run.
+  if (options.checkpoint && ['exhausted', 'violation', 'max-depth', 'max-seconds'].includes(stopReason)) options.checkpoint.save(snapshot(options.checkpoint.identity));
+  return result(false);
 }

@@ -435,6 +435,11 @@ export async function parallelBfs<S, St extends Step>(
           stopped = true;
           break;
         }
+        if (options.interrupted?.() === true) {
+          stopReason = 'interrupted';
+          stopped = true;
+          break;
+        }
         if (options.onProgress && now - lastProgress >= progressMs) {
           lastProgress = now;
           const p: Progress = { states: links.size, transitions, depth, queued: levelSize - (chunkFirst - levelFirst) + (links.size - levelFirst - levelSize), seconds: (now - start) / 1000 };
@@ -444,7 +449,9 @@ export async function parallelBfs<S, St extends Step>(
       if (stopped) {
         // Let the launched tasks end before the pool goes (a worker stuck on
         // a slot that a dead worker left half-written is given 2 s).
-        await Promise.race([Promise.allSettled(promises), new Promise((ok) => setTimeout(ok, 2000).unref())]);
+        // An interruption waits less: it must end within 2 s of the signal.
+        const wait = stopReason === 'interrupted' ? 200 : 2000;
+        await Promise.race([Promise.allSettled(promises), new Promise((ok) => setTimeout(ok, wait).unref())]);
         break search;
       }
 

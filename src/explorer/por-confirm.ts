@@ -39,9 +39,11 @@ export function confirmShortest<S, St extends Step>(
     ...(options.maxSeconds !== undefined && { maxSeconds: Math.max(0.001, options.maxSeconds - spent) }),
     ...(options.allViolations === true && { targets: ids }),
   });
-  if (confirm.stopReason === 'interrupted') {
-    // Stopped by the user: the reduced search's last checkpoint resumes here.
-    return { ...reduced, stopReason: 'interrupted', complete: false, por: { ...por, confirmation: figuresOf(confirm, false) } };
+  if (confirm.stopReason === 'interrupted' || confirm.stopReason === 'internal-error') {
+    // Stopped by the user (the reduced search's last checkpoint resumes
+    // here), or the model threw: the reduced search's traces.
+    const failure = confirm.failure != null ? { failure: confirm.failure } : {};
+    return { ...reduced, ...failure, stopReason: confirm.stopReason, complete: false, por: { ...por, confirmation: figuresOf(confirm, false) } };
   }
   const got = new Map(confirm.violations.map((v) => [keyOf(v), v]));
   const cut = !['violation', 'max-depth', 'exhausted'].includes(confirm.stopReason);

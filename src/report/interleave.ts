@@ -42,7 +42,15 @@ export interface InterleaveOptions {
    * trace's length); beyond it the original trace is kept.
    */
   maxStates?: number;
+  /**
+   * Asked every POLL_EVERY states or memo entries: true gives up and keeps
+   * the BFS trace (a signal, the time or memory bound of the run).
+   */
+  shouldStop?: () => boolean;
 }
+
+/** States built between two calls of shouldStop (a few ms of work on the VMSA model). */
+export const POLL_EVERY = 256;
 
 export interface InterleaveResult<S, St extends Step> {
   violation: Violation<S, St>;
@@ -51,7 +59,12 @@ export interface InterleaveResult<S, St extends Step> {
   after: number;
   /** False when the bound was hit and the BFS trace is kept as it was. */
   searched: boolean;
+  /** True when shouldStop() said to stop (the BFS trace is kept as it was). */
+  stopped?: boolean;
 }
+
+/** Thrown out of the memoised recursion when shouldStop() says so. */
+class Stopped extends Error {}
 
 const keyOf = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 
@@ -65,100 +78,115 @@ export function leastInterleaved<S, St extends Step>(
   const before = actorSwitches(v.trace);
   const keep = { violation: v, before, after: before, searched: false };
   if (length < 2) return { ...keep, searched: true };
-
-  // Layers: the BFS distance of every state up to depth `length` (the last
-  // layer is only needed for state properties; a transition property is
-  // checked on the step out of layer length-1).
-  const dist = new Map<string, number>();
-  const inits = model.initStates();
-  let frontier: S[] = [];
-  for (const s of inits) {
-    const k = keyOf(model.encode(s));
-    if (!dist.has(k)) {
-      dist.set(k, 0);
-      frontier.push(s);
-    }
+  const shouldStop = options.shouldStop;
+  let work = 0;
+  const poll = (): void => {
+    if (shouldStop !== undefined && ++work % POLL_EVERY === 0 && shouldStop()) throw new Stopped();
+  };
+  try {
+    return search();
+  } catch (e) {
+    if (e instanceof Stopped) return { ...keep, stopped: true };
+    throw e;
   }
-  const lastLayer = v.kind === 'transition' ? length - 1 : length;
-  for (let d = 1; d <= lastLayer; d++) {
-    const next: S[] = [];
-    for (const s of frontier) {
-      for (const st of model.steps(s)) {
+
+  function search(): InterleaveResult<S, St> {
+    // Layers: the BFS distance of every state up to depth `length` (the last
+    // layer is only needed for state properties; a transition property is
+    // checked on the step out of layer length-1).
+    const dist = new Map<string, number>();
+    const inits = model.initStates();
+    let frontier: S[] = [];
+    for (const s of inits) {
+      const k = keyOf(model.encode(s));
+      if (!dist.has(k)) {
+        dist.set(k, 0);
+        frontier.push(s);
+      }
+    }
+    const lastLayer = v.kind === 'transition' ? length - 1 : length;
+    for (let d = 1; d <= lastLayer; d++) {
+      const next: S[] = [];
+      for (const s of frontier) {
+        for (const st of model.steps(s)) {
+          const t = model.apply(s, st);
+          const k = keyOf(model.encode(t));
+          if (dist.has(k)) continue;
+          dist.set(k, d);
+          next.push(t);
+          if (dist.size > maxStates) return keep;
+          poll();
+        }
+      }
+      frontier = next;
+    }
+
+    const id = v.property.id;
+    const invariant = model.invariants.find((p) => p.id === id);
+    const tprop = model.transitionProperties.find((p) => p.id === id);
+    // Does the step (before -> after) end a violating trace of length `length`?
+    const violatesAt = (s: S, st: St, t: S): boolean => {
+      switch (v.kind) {
+        case 'invariant':
+          return invariant !== undefined && siteOf(st) === v.site && invariant.check(s) === null && invariant.check(t) !== null;
+        case 'transition':
+          return tprop !== undefined && siteOf(st) === v.site && tprop.check(s, st, t) !== null;
+        case 'deadlock':
+          return id === DEADLOCK.id && model.steps(t).length === 0 && !(model.isFinal?.(t) ?? false);
+      }
+    };
+
+    // cost(s, d, last): fewest switches from s (at depth d, reached by a step
+    // of `last`) to a violation at depth `length`; Infinity when none.
+    const memo = new Map<string, number>();
+    const moves = (s: S, d: number, last: string | null): { index: number; total: number; next: S }[] => {
+      const out: { index: number; total: number; next: S }[] = [];
+      model.steps(s).forEach((st, index) => {
         const t = model.apply(s, st);
-        const k = keyOf(model.encode(t));
-        if (dist.has(k)) continue;
-        dist.set(k, d);
-        next.push(t);
-        if (dist.size > maxStates) return keep;
-      }
+        const sw = last !== null && st.actor !== last ? 1 : 0;
+        if (d + 1 === length) {
+          if (violatesAt(s, st, t)) out.push({ index, total: sw, next: t });
+          return;
+        }
+        if (dist.get(keyOf(model.encode(t))) !== d + 1) return;
+        const c = cost(t, d + 1, st.actor);
+        if (c !== Number.POSITIVE_INFINITY) out.push({ index, total: sw + c, next: t });
+      });
+      return out;
+    };
+    const cost = (s: S, d: number, last: string | null): number => {
+      const key = `${last ?? ''}\u0000${keyOf(model.encode(s))}`;
+      const known = memo.get(key);
+      if (known !== undefined) return known;
+      poll();
+      let best = Number.POSITIVE_INFINITY;
+      for (const m of moves(s, d, last)) best = Math.min(best, m.total);
+      memo.set(key, best);
+      return best;
+    };
+
+    // The initial state stays the one BFS reported: a trace is compared with
+    // the one the reader already knows.
+    const init = inits[v.path.init] as S;
+    if (cost(init, 0, null) === Number.POSITIVE_INFINITY) return keep;
+    const steps: number[] = [];
+    let s: S = init;
+    let last: string | null = null;
+    for (let d = 0; d < length; d++) {
+      const ms = moves(s, d, last);
+      const best = Math.min(...ms.map((m) => m.total));
+      const m = ms.find((x) => x.total === best)!; // moves come in index order
+      steps.push(m.index);
+      last = model.steps(s)[m.index]!.actor;
+      s = m.next;
     }
-    frontier = next;
-  }
-
-  const id = v.property.id;
-  const invariant = model.invariants.find((p) => p.id === id);
-  const tprop = model.transitionProperties.find((p) => p.id === id);
-  // Does the step (before -> after) end a violating trace of length `length`?
-  const violatesAt = (s: S, st: St, t: S): boolean => {
-    switch (v.kind) {
-      case 'invariant':
-        return invariant !== undefined && siteOf(st) === v.site && invariant.check(s) === null && invariant.check(t) !== null;
-      case 'transition':
-        return tprop !== undefined && siteOf(st) === v.site && tprop.check(s, st, t) !== null;
-      case 'deadlock':
-        return id === DEADLOCK.id && model.steps(t).length === 0 && !(model.isFinal?.(t) ?? false);
+    const path: Path = { init: v.path.init, steps };
+    const trace = replay(model, path);
+    const message = recheck(model, v.kind, id, trace, v.site);
+    if (message === null) {
+      throw new Error(`internal error: the least-interleaved trace for ${id} does not violate it (a non-deterministic model?)`);
     }
-  };
-
-  // cost(s, d, last): fewest switches from s (at depth d, reached by a step
-  // of `last`) to a violation at depth `length`; Infinity when none.
-  const memo = new Map<string, number>();
-  const moves = (s: S, d: number, last: string | null): { index: number; total: number; next: S }[] => {
-    const out: { index: number; total: number; next: S }[] = [];
-    model.steps(s).forEach((st, index) => {
-      const t = model.apply(s, st);
-      const sw = last !== null && st.actor !== last ? 1 : 0;
-      if (d + 1 === length) {
-        if (violatesAt(s, st, t)) out.push({ index, total: sw, next: t });
-        return;
-      }
-      if (dist.get(keyOf(model.encode(t))) !== d + 1) return;
-      const c = cost(t, d + 1, st.actor);
-      if (c !== Number.POSITIVE_INFINITY) out.push({ index, total: sw + c, next: t });
-    });
-    return out;
-  };
-  const cost = (s: S, d: number, last: string | null): number => {
-    const key = `${last ?? ''}\u0000${keyOf(model.encode(s))}`;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    let best = Number.POSITIVE_INFINITY;
-    for (const m of moves(s, d, last)) best = Math.min(best, m.total);
-    memo.set(key, best);
-    return best;
-  };
-
-  // The initial state stays the one BFS reported: a trace is compared with
-  // the one the reader already knows.
-  const init = inits[v.path.init] as S;
-  if (cost(init, 0, null) === Number.POSITIVE_INFINITY) return keep;
-  const steps: number[] = [];
-  let s: S = init;
-  let last: string | null = null;
-  for (let d = 0; d < length; d++) {
-    const ms = moves(s, d, last);
-    const best = Math.min(...ms.map((m) => m.total));
-    const m = ms.find((x) => x.total === best)!; // moves come in index order
-    steps.push(m.index);
-    last = model.steps(s)[m.index]!.actor;
-    s = m.next;
+    const violation: Violation<S, St> = { ...v, message, path, trace };
+    return { violation, before, after: actorSwitches(trace), searched: true };
   }
-  const path: Path = { init: v.path.init, steps };
-  const trace = replay(model, path);
-  const message = recheck(model, v.kind, id, trace, v.site);
-  if (message === null) {
-    throw new Error(`internal error: the least-interleaved trace for ${id} does not violate it (a non-deterministic model?)`);
-  }
-  const violation: Violation<S, St> = { ...v, message, path, trace };
-  return { violation, before, after: actorSwitches(trace), searched: true };
 }

@@ -21,6 +21,8 @@ export interface TraceHeader {
   tool: string;
   /** True when the trace is the least-interleaved of the shortest (interleave.ts). */
   leastInterleaved?: boolean;
+  /** Why the trace is the plain shortest one BFS found (cli/trace-choice.ts), when it is. */
+  plainBecause?: string;
 }
 
 /**
@@ -43,7 +45,8 @@ export function renderTextTrace<S, St extends Step>(model: Model<S, St>, v: Viol
   out.push('Reproduce:', ...wrapCommand(header.command, w - 2).map((l) => `  ${l}`));
   const n = v.trace.length - 1;
   const sw = actorSwitches(v.trace);
-  const switches = `${sw} switch${sw === 1 ? '' : 'es'} between threads${header.leastInterleaved ? ' (the fewest of any shortest trace)' : ''}`;
+  const why = header.leastInterleaved ? ' (the fewest of any shortest trace)' : header.plainBecause ? ` (the plain BFS trace: ${header.plainBecause})` : '';
+  const switches = `${sw} switch${sw === 1 ? '' : 'es'} between threads${why}`;
   out.push(...wrap(`Shortest trace: ${n} step${n === 1 ? '' : 's'}, ${switches}.`, w));
   out.push(...wrap(`Found: ${v.message}.`, w));
   // One trace is reported per site: say which one this is.
