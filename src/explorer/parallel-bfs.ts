@@ -25,7 +25,7 @@
 
 import { availableParallelism, totalmem } from 'node:os';
 import { Piscina } from 'piscina';
-import type { Progress, SearchOptions, SearchResult, StopReason } from './bfs.js';
+import type { Progress, SearchOptions, SearchResult, StopReason } from './search.js';
 import { fingerprint64 } from './fingerprint.js';
 import type { Model, Step } from './model.js';
 import { ParentLinks } from './parents.js';

@@ -2,7 +2,7 @@
 // comment on confirmShortest). The search itself is passed in (bfs.ts's
 // levelSearch), so this file does not import the search it completes.
 
-import type { LevelSearchOptions, SearchOptions, SearchResult } from './bfs.js';
+import type { LevelSearchOptions, SearchOptions, SearchResult } from './search.js';
 import type { Model, Step } from './model.js';
 import { violationKey, type Violation } from './trace.js';
 

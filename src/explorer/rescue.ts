@@ -6,13 +6,9 @@
 // function that builds its result from its current state; the wrapper
 // calls it when the search throws.
 
-import type { LevelSearchOptions, SearchResult } from './bfs.js';
+import type { LevelSearchOptions, Rescue, SearchResult } from './search.js';
 import type { Model, Step } from './model.js';
 
-export interface Rescue<S, St extends Step> {
-  /** The result of what was explored so far; `tolerant`: leave out a trace that cannot be rebuilt. */
-  result?: (tolerant: boolean) => SearchResult<S, St>;
-}
 
 type LevelSearch = <S, St extends Step>(model: Model<S, St>, options: LevelSearchOptions) => SearchResult<S, St>;
 

@@ -1,7 +1,7 @@
 // The figures every search reports, derived the same way by the
 // single-threaded and the parallel search.
 
-import type { CoverResult } from './bfs.js';
+import type { CoverResult } from './search.js';
 import { collisionProbability } from './fingerprint.js';
 import type { Cover } from './model.js';
 

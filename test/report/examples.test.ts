@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { EXAMPLE_PRESETS, generateExamples } from '../../src/report/examples.js';
+import { EXAMPLE_PRESETS, generateExamples } from '../../src/cli/examples.js';
 
 const KEPT = fileURLToPath(new URL('../../../reports/examples/', import.meta.url));
 

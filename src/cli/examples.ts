@@ -6,20 +6,20 @@
 // byte (test/report/examples.test.ts).
 //
 // Regenerate with: npm run examples
-// (= node dist/src/report/examples.js reports/examples, after the build).
+// (= node dist/src/cli/examples.js reports/examples, after the build).
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { runTarget, type RunSummary } from '../cli/run.js';
-import { resolveTarget } from '../cli/target.js';
+import { runTarget, type RunSummary } from './run.js';
+import { resolveTarget } from './target.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { publishFolder, recoverFolders, stagingFolderFor } from '../io/folder-swap.js';
 import { VARIANTS } from '../model/config.js';
 import { PRESETS } from '../model/presets.js';
-import { matrixHtml } from './matrix-html.js';
-import { verdict } from './html.js';
+import { matrixHtml } from '../report/matrix-html.js';
+import { verdict } from '../report/html.js';
 
 export const EXAMPLE_PRESETS: readonly string[] = PRESETS.filter((p) => p.defect !== '-').map((p) => p.name);
 
