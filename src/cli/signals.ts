@@ -7,6 +7,7 @@
 // with the shell's code for a death by that signal (130 for SIGINT, 143 for
 // SIGTERM): nothing more is written then.
 
+import { takeEarlySignal } from './early-signals.js';
 import { STOP_WORD_BYTES } from './stop.js';
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
@@ -43,6 +44,9 @@ export function stopOnSignals(o: { quiet?: boolean } = {}): SignalStop {
     process.on(sig, handler);
     return [sig, handler] as const;
   });
+  // A signal that came while the program was loading (early-signals.ts) stops the run now.
+  const early = takeEarlySignal();
+  if (early !== null) handlers.find(([sig]) => sig === early)![1]();
   return {
     word,
     get signal() {
