@@ -11,6 +11,7 @@ import type { Model, Step } from '../../src/explorer/model.js';
 import { recheck, replay } from '../../src/explorer/trace.js';
 import type { Variant, VmsaConfig } from '../../src/model/config.js';
 import { vmsaModel } from '../../src/model/index.js';
+import { draftOf } from '../../src/model/step.js';
 import { PRESETS } from '../../src/model/presets.js';
 import type { World } from '../../src/model/state.js';
 import { config, presetConfig, verdict } from './helpers.js';
@@ -80,8 +81,8 @@ test('before launch the APs are not renamed (the launch loop visits them in orde
   const m = vmsaModel(config('patch1', 'snp', 3, { fwLaunchFail: true }));
   const w0 = m.initStates()[0]!;
   // vcpu1 protected, vcpu2 not: a state the launch loop can reach; its AP-swapped twin it cannot.
-  const w = w0.set('vcpus', w0.vcpus.update(1, (c) => c!.set('prot', true)));
-  const twin = w0.set('vcpus', w0.vcpus.update(2, (c) => c!.set('prot', true)));
+  const w = draftOf(w0).setVcpu(1, { prot: true }).w;
+  const twin = draftOf(w0).setVcpu(2, { prot: true }).w;
   assert.notDeepEqual(m.canonicalEncoding!(w), m.canonicalEncoding!(twin));
 });
 
