@@ -14,7 +14,9 @@ export class FlatDraft extends Draft {
 
   constructor(parent: FlatWorld) {
     super();
-    this.w = new FlatWorld(parent.layout, parent.b.slice());
+    const b = parent.layout.alloc();
+    b.set(parent.b);
+    this.w = new FlatWorld(parent.layout, b);
   }
 
   vcpu(v: number): FlatVcpu {
@@ -29,7 +31,9 @@ export class FlatDraft extends Draft {
   private bytes(): Uint8Array {
     const w = this.w;
     if (w.lent) {
-      w.b = w.b.slice();
+      const b = w.layout.alloc();
+      b.set(w.b);
+      w.b = b;
       w.lent = false;
     }
     return w.b;

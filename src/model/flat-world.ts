@@ -39,7 +39,28 @@ export class FlatLayout {
     this.framesAt = this.vcpusAt + this.n * VK;
     this.length = this.framesAt + this.frames * FK;
   }
+
+  /**
+   * Room for one state: a slice of a larger chunk. A Uint8Array of more
+   * than 64 bytes gets a backing store of its own outside V8's heap, and
+   * allocating (and collecting) one per successor was the largest share of
+   * a search's time (issue 19's profile). A chunk lives as long as any
+   * state in it; the bytes handed out are never handed out again.
+   */
+  alloc(): Uint8Array {
+    if (this.used + this.length > this.chunk.length) {
+      this.chunk = new Uint8Array(Math.max(CHUNK_BYTES, this.length));
+      this.used = 0;
+    }
+    const b = this.chunk.subarray(this.used, this.used + this.length);
+    this.used += this.length;
+    return b;
+  }
+  private chunk = new Uint8Array(0);
+  private used = 0;
 }
+
+const CHUNK_BYTES = 1 << 16;
 
 export const VK = VCPU_KEYS.length;
 export const FK = FRAME_KEYS.length;

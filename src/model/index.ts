@@ -59,9 +59,13 @@ export function vmsaModel(config: VmsaConfig, options: VmsaModelOptions = {}): V
   return {
     ...shared,
     initStates: () => [new FlatWorld(layout, codec.encode(initialWorld(ctx)))],
-    encode: (w) => bytesOf(w).slice(),
-    // A copy: the explorer's buffers are reused once the state is expanded.
-    decode: (bytes) => new FlatWorld(layout, bytes.slice()),
+    // The state's own bytes: nothing writes a world once its step is built
+    // (flat-draft.ts), and the explorer copies what it keeps.
+    encode: (w) => bytesOf(w),
+    // A view of the explorer's bytes, as the mailbox's states are: the
+    // model keeps no state beyond its expansion (a step's successor is a
+    // copy, flat-draft.ts).
+    decode: (bytes) => new FlatWorld(layout, bytes),
     canonicalEncoding: (w) => symmetry.canonical(bytesOf(w)),
   };
 }
