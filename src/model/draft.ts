@@ -11,7 +11,7 @@ import { List } from 'immutable';
 import { Alloc, type FrameFields, type FrameView, type VcpuFields, type VcpuView, type World, type WorldFields, type WorldRecord, type WorldUpdate } from './state.js';
 
 /** The vCPU fields whose writes S6 checks, and the field class each belongs to. */
-const PROTECTED: Partial<Record<keyof VcpuFields, ProtectedField>> = {
+export const PROTECTED: Partial<Record<keyof VcpuFields, ProtectedField>> = {
   upPendingGpa: 'pending_gpa',
   reqGpa: 'pending_gpa',
   waiting: 'waiting',
@@ -53,8 +53,13 @@ export abstract class Draft {
     return this;
   }
 
-  private access(e: 'read' | 'write', field: ProtectedField, v: number): void {
-    this.events.push({ e, field, vcpu: v, vcpuMutex: this.w.vcpuMutex.get(v)!, vmsaMutex: this.w.vmsaMutex.get(v)! });
+  protected access(e: 'read' | 'write', field: ProtectedField, v: number): void {
+    this.events.push({ e, field, vcpu: v, vcpuMutex: this.holder('vcpuMutex', v), vmsaMutex: this.holder('vmsaMutex', v) });
+  }
+
+  /** Who holds vCPU v's mutex of this kind in the successor so far. */
+  protected holder(kind: 'vcpuMutex' | 'vmsaMutex', v: number): number {
+    return this.w[kind].get(v)!;
   }
 
   note(text: string): this {

@@ -4,10 +4,14 @@
 // (`const c = d.vcpu(v)`) keep the old values, as Immutable's records do:
 // a write first copies the bytes when a view of them was lent.
 
-import { Draft } from './draft.js';
+import { OFFSET, VCPU_KEYS } from './codec.js';
+import { Draft, PROTECTED } from './draft.js';
 import { FK, FRAME_AT, FRAME_IS_BOOL, FlatWorld, SCALAR_AT, SCALAR_IS_BOOL, VCPU_AT, VCPU_IS_BOOL, VK, toByte } from './flat-world.js';
 import type { FlatFrame, FlatVcpu } from './flat-world.js';
 import type { FrameFields, ListView, VcpuFields, WorldUpdate } from './state.js';
+
+/** The field class S6 checks, by vCPU field index (draft.ts PROTECTED). */
+const PROTECTED_AT = VCPU_KEYS.map((k) => PROTECTED[k]);
 
 export class FlatDraft extends Draft {
   readonly w: FlatWorld;
@@ -60,6 +64,22 @@ export class FlatDraft extends Draft {
   private writeList(b: Uint8Array, at: number, size: number, l: ListView<number>): void {
     if (l.size !== size) throw new Error(`Draft.set: list of ${l.size}, expected ${size}`);
     for (let i = 0; i < size; i++) b[at + i] = toByte(l.get(i)!);
+  }
+
+  /** Draft.setVcpu in one pass: the access events first, as there, then the writes. */
+  override setVcpu(v: number, fields: Partial<VcpuFields>): this {
+    for (const key in fields) {
+      const field = PROTECTED_AT[VCPU_AT[key as keyof VcpuFields]];
+      if (field !== undefined) this.access('write', field, v);
+    }
+    this.writeVcpu(v, fields);
+    return this;
+  }
+
+  /** Reads the lock bytes directly, so that recording an access lends no view. */
+  protected override holder(kind: 'vcpuMutex' | 'vmsaMutex', v: number): number {
+    const L = this.w.layout;
+    return this.w.b[(kind === 'vcpuMutex' ? L.vcpuMutexAt : L.vmsaMutexAt) + v]! - OFFSET;
   }
 
   protected writeVcpu(v: number, fields: Partial<VcpuFields>): void {
