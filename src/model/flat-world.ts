@@ -48,19 +48,29 @@ export class FlatLayout {
    * state in it; the bytes handed out are never handed out again.
    */
   alloc(): Uint8Array {
-    if (this.used + this.length > this.chunk.length) {
-      this.chunk = new Uint8Array(Math.max(CHUNK_BYTES, this.length));
-      this.used = 0;
-    }
-    const b = this.chunk.subarray(this.used, this.used + this.length);
-    this.used += this.length;
-    return b;
+    return this.chunks.alloc(this.length);
   }
-  private chunk = new Uint8Array(0);
-  private used = 0;
+  private readonly chunks = new ByteChunks();
 }
 
-const CHUNK_BYTES = 1 << 16;
+/**
+ * Fresh byte arrays cut from 64 KiB chunks (see FlatLayout.alloc): never
+ * handed out twice, so each is as private as a new Uint8Array.
+ */
+export class ByteChunks {
+  private chunk = new Uint8Array(0);
+  private used = 0;
+
+  alloc(length: number): Uint8Array {
+    if (this.used + length > this.chunk.length) {
+      this.chunk = new Uint8Array(Math.max(1 << 16, length));
+      this.used = 0;
+    }
+    const b = this.chunk.subarray(this.used, this.used + length);
+    this.used += length;
+    return b;
+  }
+}
 
 export const VK = VCPU_KEYS.length;
 export const FK = FRAME_KEYS.length;
