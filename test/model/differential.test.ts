@@ -33,7 +33,7 @@ interface Summary {
   covers: unknown;
   rules: Record<string, number>;
   /** property id -> shortest trace length, and the rendered trace. */
-  violations: { id: string; length: number; text: string }[];
+  violations: { id: string; length: number; text: string; site?: unknown }[];
 }
 
 function summary(m: VmsaModel, r: SearchResult<unknown, Step>): Summary {
@@ -46,6 +46,8 @@ function summary(m: VmsaModel, r: SearchResult<unknown, Step>): Summary {
     rules: r.rules,
     violations: r.violations.map((v) => ({
       id: v.property.id,
+      // Where the explorer reports per-site violations, the site too.
+      ...('site' in v && { site: (v as { site: unknown }).site }),
       length: v.trace.length - 1,
       text: renderTextTrace(m as never, v as never, { configuration: m.name, command: 'vmsa-check', tool: 'vmsa-check' }),
     })),
