@@ -120,7 +120,6 @@ export abstract class Draft {
     this.setFrame(f, { alloc, owner, rmp, enc: false, inUseBy: -1 });
     return f;
   }
-
 }
 
 /** The reference implementation: the successor is an Immutable record. */
