@@ -5,16 +5,18 @@
 
 import { List } from 'immutable';
 import type { Ctx } from './context.js';
-import { Frame, Vcpu, World, type FrameFields, type VcpuFields } from './state.js';
+import { Frame, Vcpu, World, type FrameFields, type VcpuFields, type WorldFields, type WorldRecord, type VcpuRecord, type FrameRecord } from './state.js';
 
 export const OFFSET = 4;
 
 export const VCPU_KEYS = Object.keys(Vcpu().toObject()) as (keyof VcpuFields)[];
-const VCPU_BOOL = VCPU_KEYS.map((k) => typeof Vcpu()[k] === 'boolean');
+export const VCPU_BOOL = VCPU_KEYS.map((k) => typeof Vcpu()[k] === 'boolean');
 export const FRAME_KEYS = Object.keys(Frame().toObject()) as (keyof FrameFields)[];
-const FRAME_BOOL = FRAME_KEYS.map((k) => typeof Frame()[k] === 'boolean');
-export const SCALARS = ['phase', 'vmDead', 'oops', 'destroyed', 'launchNext', 'launchAttempts', 'apRequests', 'punches', 'inits', 'punching'] as const;
-const SCALAR_BOOL = SCALARS.map((k) => typeof World()[k] === 'boolean');
+export const FRAME_BOOL = FRAME_KEYS.map((k) => typeof Frame()[k] === 'boolean');
+export type ScalarKey = Exclude<keyof WorldFields, 'vcpuMutex' | 'vmsaMutex' | 'gmem' | 'vcpus' | 'frames'>;
+/** The World's scalar fields, in declaration order (every field that is not a List). */
+export const SCALARS = Object.keys(World().toObject()).filter((k) => !List.isList(World().get(k as keyof WorldFields))) as ScalarKey[];
+export const SCALAR_BOOL = SCALARS.map((k) => typeof World()[k] === 'boolean');
 
 function byte(x: number | boolean): number {
   if (typeof x === 'boolean') return x ? 1 : 0;
@@ -34,8 +36,8 @@ export function encodedLength(ctx: Ctx): number {
 }
 
 export interface Codec {
-  encode(w: World): Uint8Array;
-  decode(bytes: Uint8Array): World;
+  encode(w: WorldRecord): Uint8Array;
+  decode(bytes: Uint8Array): WorldRecord;
 }
 
 /**
@@ -46,13 +48,13 @@ export interface Codec {
  * Both caches only avoid work; they never change a result.
  */
 export function makeCodec(ctx: Ctx): Codec {
-  const vcpuBytes = new WeakMap<Vcpu, number[]>();
-  const frameBytes = new WeakMap<Frame, number[]>();
-  const vcpuIntern = new Map<string, Vcpu>();
-  const frameIntern = new Map<string, Frame>();
+  const vcpuBytes = new WeakMap<VcpuRecord, number[]>();
+  const frameBytes = new WeakMap<FrameRecord, number[]>();
+  const vcpuIntern = new Map<string, VcpuRecord>();
+  const frameIntern = new Map<string, FrameRecord>();
   const INTERN_LIMIT = 1 << 20;
 
-  const recordBytes = <R extends Vcpu | Frame>(cache: WeakMap<R, number[]>, r: R, keys: readonly string[]): number[] => {
+  const recordBytes = <R extends VcpuRecord | FrameRecord>(cache: WeakMap<R, number[]>, r: R, keys: readonly string[]): number[] => {
     let b = cache.get(r);
     if (b === undefined) {
       const rec = r as unknown as Record<string, number | boolean>;
@@ -65,7 +67,7 @@ export function makeCodec(ctx: Ctx): Codec {
   const length = encodedLength(ctx);
   return {
 
-    encode(w: World): Uint8Array {
+    encode(w: WorldRecord): Uint8Array {
       const out = new Uint8Array(length);
       let p = 0;
       // Index loops: an Immutable List's iterator allocates per element.
@@ -80,7 +82,7 @@ export function makeCodec(ctx: Ctx): Codec {
       return out;
     },
 
-    decode(bytes: Uint8Array): World {
+    decode(bytes: Uint8Array): WorldRecord {
       let p = 0;
       const num = (): number => bytes[p++]! - OFFSET;
       const scalars: Record<string, number | boolean> = {};

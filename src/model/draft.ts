@@ -1,14 +1,17 @@
-// A draft of one transition: it starts from an immutable World, collects the
-// field updates of one atomic step and the events the properties look at,
-// and yields the next World. Each step builds its own draft, so transitions
-// stay pure functions of (state, step).
+// A draft of one transition: it starts from a World, collects the field
+// updates of one atomic step and the events the properties look at, and
+// yields the next World. Each step builds its own draft, so transitions
+// stay pure functions of (state, step). Two implementations write the
+// successor: FlatDraft (flat-draft.ts, the default) into a copy of the
+// parent's bytes, RecordDraft (below, the reference) into Immutable records.
 
 import type { Choose } from './choice.js';
 import type { ProtectedField, VmsaEvent } from './events.js';
-import { Alloc, type FrameFields, type VcpuFields, type World, type WorldFields } from './state.js';
+import { List } from 'immutable';
+import { Alloc, type FrameFields, type FrameView, type VcpuFields, type VcpuView, type World, type WorldFields, type WorldRecord, type WorldUpdate } from './state.js';
 
 /** The vCPU fields whose writes S6 checks, and the field class each belongs to. */
-const PROTECTED: Partial<Record<keyof VcpuFields, ProtectedField>> = {
+export const PROTECTED: Partial<Record<keyof VcpuFields, ProtectedField>> = {
   upPendingGpa: 'pending_gpa',
   reqGpa: 'pending_gpa',
   waiting: 'waiting',
@@ -21,33 +24,26 @@ const PROTECTED: Partial<Record<keyof VcpuFields, ProtectedField>> = {
   prot: 'guest_state_protected',
 };
 
-export class Draft {
+export abstract class Draft {
   readonly events: VmsaEvent[] = [];
   /** What happened, for the step's label ("fails: -EBADF", "lookup: frame 2"). */
   readonly notes: string[] = [];
 
-  constructor(public w: World) {}
-
-  vcpu(v: number) {
-    return this.w.vcpus.get(v)!;
-  }
-
-  frame(f: number) {
-    return this.w.frames.get(f)!;
-  }
-
-  set(fields: Partial<WorldFields>): this {
-    this.w = this.w.merge(fields);
-    return this;
-  }
+  /** The successor as written so far. */
+  abstract readonly w: World;
+  abstract vcpu(v: number): VcpuView;
+  abstract frame(f: number): FrameView;
+  abstract set(fields: WorldUpdate): this;
+  abstract setFrame(f: number, fields: Partial<FrameFields>): this;
+  abstract setLock(kind: 'vcpuMutex' | 'vmsaMutex', index: number, holder: number): this;
+  protected abstract writeVcpu(v: number, fields: Partial<VcpuFields>): void;
 
   setVcpu(v: number, fields: Partial<VcpuFields>): this {
-    for (const key of Object.keys(fields) as (keyof VcpuFields)[]) {
-      const field = PROTECTED[key];
+    for (const key in fields) {
+      const field = PROTECTED[key as keyof VcpuFields];
       if (field !== undefined) this.access('write', field, v);
     }
-    const entries = Object.entries(fields) as [keyof VcpuFields, never][];
-    this.w = this.w.set('vcpus', this.w.vcpus.update(v, (c) => c!.withMutations((m) => entries.forEach(([k, x]) => m.set(k, x)))));
+    this.writeVcpu(v, fields);
     return this;
   }
 
@@ -57,14 +53,13 @@ export class Draft {
     return this;
   }
 
-  private access(e: 'read' | 'write', field: ProtectedField, v: number): void {
-    this.events.push({ e, field, vcpu: v, vcpuMutex: this.w.vcpuMutex.get(v)!, vmsaMutex: this.w.vmsaMutex.get(v)! });
+  protected access(e: 'read' | 'write', field: ProtectedField, v: number): void {
+    this.events.push({ e, field, vcpu: v, vcpuMutex: this.holder('vcpuMutex', v), vmsaMutex: this.holder('vmsaMutex', v) });
   }
 
-  setFrame(f: number, fields: Partial<FrameFields>): this {
-    const entries = Object.entries(fields) as [keyof FrameFields, never][];
-    this.w = this.w.set('frames', this.w.frames.update(f, (p) => p!.withMutations((m) => entries.forEach(([k, x]) => m.set(k, x)))));
-    return this;
+  /** Who holds vCPU v's mutex of this kind in the successor so far. */
+  protected holder(kind: 'vcpuMutex' | 'vmsaMutex', v: number): number {
+    return this.w[kind].get(v)!;
   }
 
   note(text: string): this {
@@ -124,6 +119,42 @@ export class Draft {
     }
     this.setFrame(f, { alloc, owner, rmp, enc: false, inUseBy: -1 });
     return f;
+  }
+}
+
+/** The reference implementation: the successor is an Immutable record. */
+export class RecordDraft extends Draft {
+  constructor(public w: WorldRecord) {
+    super();
+  }
+
+  vcpu(v: number) {
+    return this.w.vcpus.get(v)!;
+  }
+
+  frame(f: number) {
+    return this.w.frames.get(f)!;
+  }
+
+  set(fields: WorldUpdate): this {
+    const lists = { ...fields } as Record<string, unknown>;
+    for (const k of ['vcpuMutex', 'vmsaMutex', 'gmem'] as const) {
+      const l = fields[k];
+      if (l !== undefined && !List.isList(l)) lists[k] = List(l.toArray());
+    }
+    this.w = this.w.merge(lists as Partial<WorldFields>);
+    return this;
+  }
+
+  protected writeVcpu(v: number, fields: Partial<VcpuFields>): void {
+    const entries = Object.entries(fields) as [keyof VcpuFields, never][];
+    this.w = this.w.set('vcpus', this.w.vcpus.update(v, (c) => c!.withMutations((m) => entries.forEach(([k, x]) => m.set(k, x)))));
+  }
+
+  setFrame(f: number, fields: Partial<FrameFields>): this {
+    const entries = Object.entries(fields) as [keyof FrameFields, never][];
+    this.w = this.w.set('frames', this.w.frames.update(f, (p) => p!.withMutations((m) => entries.forEach(([k, x]) => m.set(k, x)))));
+    return this;
   }
 
   setLock(kind: 'vcpuMutex' | 'vmsaMutex', index: number, holder: number): this {

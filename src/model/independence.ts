@@ -25,7 +25,8 @@
 
 import type { Footprint, Independence } from '../explorer/model.js';
 import type { Ctx } from './context.js';
-import type { VmsaStep } from './step.js';
+import { draftOf, type VmsaStep } from './step.js';
+import { VCPU_KEYS } from './codec.js';
 import { STARTS_OPERATION } from './steps.js';
 import { DESTROY_ACTOR, GMEM_ACTOR, IOCTL_ACTOR, Mp, Pc, Phase, type VcpuFields, type World } from './state.js';
 
@@ -84,7 +85,7 @@ export function vmsaIndependence(ctx: Ctx): Independence<World, VmsaStep> {
       case Pc.GUEST:
         f = { reads: CTL(v) | PTR(v) | FRAMES | GMEM | AP_REQUESTS, writes: CTL(v) | FRAMES | AP_REQUESTS };
         // A hole punch whose TLB flush waits for the guest to exit moves v to KVM_RUN.
-        if (k.punchFlushWaits) f = union(f, vcpuNext(w.setIn(['vcpus', v, 'pc'], Pc.RUN), v));
+        if (k.punchFlushWaits) f = union(f, vcpuNext(draftOf(w).setVcpu(v, { pc: Pc.RUN }).w, v));
         break;
       case Pc.AP_LOCK:
       case Pc.AP_WRITE:
@@ -192,8 +193,8 @@ function changed(a: World, b: World): number {
   a.vcpus.forEach((c, v) => {
     const d = b.vcpus.get(v)!;
     if (c === d) return;
-    for (const key of Object.keys(c.toObject()) as (keyof VcpuFields)[]) {
-      if (c.get(key) !== d.get(key)) bits |= POINTERS.has(key) ? PTR(v) : CTL(v);
+    for (const key of VCPU_KEYS) {
+      if (c[key] !== d[key]) bits |= POINTERS.has(key) ? PTR(v) : CTL(v);
     }
   });
   return bits;

@@ -12,9 +12,9 @@ import { List } from 'immutable';
 import { frameCount } from './codec.js';
 import type { Ctx } from './context.js';
 import { isPatch1 } from './kernel/kvm-vmsa.js';
-import { Alloc, Frame, Gpa, Holder, Mp, Rmp, Vcpu, VmsaKind, World } from './state.js';
+import { Alloc, Frame, Gpa, Holder, Mp, Rmp, Vcpu, VmsaKind, World, type WorldRecord } from './state.js';
 
-export function initialWorld(ctx: Ctx): World {
+export function initialWorld(ctx: Ctx): WorldRecord {
   const vcpus = List(
     Array.from({ length: ctx.n }, (_, v) => {
       const f = v; // frame v is vCPU v's KVM VMSA

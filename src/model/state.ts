@@ -63,7 +63,9 @@ export interface FrameFields {
 }
 
 export const Frame = Record<FrameFields>({ alloc: Alloc.FREE, owner: -1, leaks: 0, rmp: Rmp.HV, enc: false, inUseBy: -1 });
-export type Frame = ReturnType<typeof Frame>;
+/** A frame as steps and properties read it (either implementation). */
+export type Frame = FrameView;
+export type FrameRecord = ReturnType<typeof Frame>;
 
 export interface VcpuFields {
   // --- upstream-base and upstream-7.3: struct vcpu_sev_es_state ---
@@ -152,7 +154,9 @@ export const Vcpu = Record<VcpuFields>({
   ghostLastWritten: Gpa.ZERO,
   ghostDestroyed: false,
 });
-export type Vcpu = ReturnType<typeof Vcpu>;
+/** A vCPU as steps and properties read it (either implementation). */
+export type Vcpu = VcpuView;
+export type VcpuRecord = ReturnType<typeof Vcpu>;
 
 /** Locals of a vCPU operation, reset when the operation ends. */
 export const VCPU_LOCALS_CLEAR: Partial<VcpuFields> = {
@@ -188,8 +192,8 @@ export interface WorldFields {
   gmem: List<number>;
   /** gmem thread: gfn whose hole punch is between invalidate_begin and free_folio, or -1. */
   punching: number;
-  vcpus: List<Vcpu>;
-  frames: List<Frame>;
+  vcpus: List<VcpuRecord>;
+  frames: List<FrameRecord>;
 }
 
 export const World = Record<WorldFields>({
@@ -206,10 +210,47 @@ export const World = Record<WorldFields>({
   vmsaMutex: List<number>(),
   gmem: List<number>(),
   punching: -1,
-  vcpus: List<Vcpu>(),
-  frames: List<Frame>(),
+  vcpus: List<VcpuRecord>(),
+  frames: List<FrameRecord>(),
 });
-export type World = ReturnType<typeof World>;
+/** The Immutable record: the reference implementation's state (test/model/differential.test.ts). */
+export type WorldRecord = ReturnType<typeof World>;
+
+/**
+ * What steps, properties and reports read of a state: the fields of
+ * WorldFields with every list read-only. Both implementations provide it:
+ * the Immutable record above (the reference) and the flat byte vector of
+ * flat-world.ts (the default), so the kernel code reads the same either way.
+ */
+export interface ListView<T> {
+  readonly size: number;
+  get(i: number): T | undefined;
+  forEach(fn: (x: T, i: number) => unknown): unknown;
+  every(fn: (x: T, i: number) => boolean): boolean;
+  some(fn: (x: T, i: number) => boolean): boolean;
+  count(fn: (x: T, i: number) => boolean): number;
+  map<M>(fn: (x: T, i: number) => M): ListView<M>;
+  /** A copy with element i replaced (the list itself is unchanged). */
+  set(i: number, x: T): ListView<T>;
+  equals(other: unknown): boolean;
+  toArray(): T[];
+}
+export type VcpuView = Readonly<VcpuFields>;
+export type FrameView = Readonly<FrameFields>;
+type Lists = 'vcpuMutex' | 'vmsaMutex' | 'gmem' | 'vcpus' | 'frames';
+export type World = Readonly<Omit<WorldFields, Lists>> & {
+  readonly vcpuMutex: ListView<number>;
+  readonly vmsaMutex: ListView<number>;
+  readonly gmem: ListView<number>;
+  readonly vcpus: ListView<VcpuView>;
+  readonly frames: ListView<FrameView>;
+};
+/** What Draft.set() accepts: scalars, or whole number lists. */
+export type WorldUpdate = Partial<Omit<WorldFields, Lists>> & {
+  vcpuMutex?: ListView<number>;
+  vmsaMutex?: ListView<number>;
+  gmem?: ListView<number>;
+};
 
 /** Actor names used in steps and traces. */
 export const vcpuActor = (v: number): string => `vcpu${v}`;

@@ -3,10 +3,12 @@
 
 import type { Step } from '../explorer/model.js';
 import { outcomes, type Choose } from './choice.js';
-import { Draft } from './draft.js';
+import { RecordDraft, type Draft } from './draft.js';
+import { FlatDraft } from './flat-draft.js';
+import { FlatWorld } from './flat-world.js';
 import type { VmsaEvent } from './events.js';
 import type { Rule } from './rules.js';
-import type { World } from './state.js';
+import type { World, WorldRecord } from './state.js';
 
 export interface VmsaStep extends Step {
   readonly rule: Rule;
@@ -27,10 +29,15 @@ export interface StepSpec {
   source: string;
 }
 
+/** A draft of the implementation the state comes from: bytes (the default) or the reference's records. */
+export function draftOf(w: World): Draft {
+  return w instanceof FlatWorld ? new FlatDraft(w) : new RecordDraft(w as WorldRecord);
+}
+
 /** Builds one step per reachable fault outcome of `run`. */
 export function buildSteps(out: VmsaStep[], w: World, spec: StepSpec, run: (d: Draft, choose: Choose) => void): void {
   for (const o of outcomes((choose) => {
-    const d = new Draft(w);
+    const d = draftOf(w);
     run(d, choose);
     return d;
   })) {

@@ -25,6 +25,7 @@
 
 import { FRAME_KEYS, OFFSET, SCALARS, VCPU_KEYS, frameCount } from './codec.js';
 import type { Ctx } from './context.js';
+import { ByteChunks } from './flat-world.js';
 import { Alloc, Holder, Phase } from './state.js';
 
 type Perm = readonly number[];
@@ -103,7 +104,13 @@ export class Symmetry {
     const launched = bytes[S_PHASE]! - OFFSET === Phase.LAUNCHED;
     const vcpuRenamings = launched && this.apRenamings.length > 1 ? this.apRenamings : this.identity;
     let first = true;
-    for (const vp of vcpuRenamings) {
+    if (vcpuRenamings.length === 1 && this.gfnRenamings.length === 1) {
+      // Only the identity renames vCPUs and gfns (one AP or none launched,
+      // one gfn): renaming it would copy the bytes unchanged.
+      this.renumberFrames(bytes, this.best);
+      first = false;
+    }
+    for (const vp of first ? vcpuRenamings : []) {
       for (const gp of this.gfnRenamings) {
         this.rename(bytes, vp, gp, this.renamed);
         this.renumberFrames(this.renamed, this.candidate);
@@ -115,27 +122,35 @@ export class Symmetry {
         }
       }
     }
-    return this.best.slice();
+    const out = this.chunks.alloc(bytes.length);
+    out.set(this.best);
+    return out;
   }
+
+  /** The canonical bytes returned (fresh arrays, without a backing store each). */
+  private readonly chunks = new ByteChunks();
 
   /** Applies a vCPU renaming vp and a gfn renaming gp (old -> new), into `out`. */
   private rename(src: Uint8Array, vp: Perm, gp: Perm, out: Uint8Array): void {
+    // Runs up to 4 times per successor (3 vCPUs, 2 gfns): one whole copy,
+    // then byte loops (a subarray per record was a third of the profile).
+    // Every byte of the mutexes, gmem and vCPU records is written below:
+    // vp and gp are bijections.
     const n = this.n;
-    out.set(src.subarray(0, SCALARS.length));
+    out.set(src);
     out[S_PUNCHING] = renameGpa(src[S_PUNCHING]!, gp);
     for (let v = 0; v < n; v++) {
       out[this.vcpuMutexAt + vp[v]!] = renameHolder(src[this.vcpuMutexAt + v]!, vp);
       out[this.vmsaMutexAt + vp[v]!] = renameHolder(src[this.vmsaMutexAt + v]!, vp);
       const from = this.vcpusAt + v * VK;
       const to = this.vcpusAt + vp[v]! * VK;
-      out.set(src.subarray(from, from + VK), to);
-      for (const i of V_VCPU) out[to + i] = renameVcpu(src[from + i]!, vp, n);
-      for (const i of V_GPA) out[to + i] = renameGpa(src[from + i]!, gp);
+      for (let k = 0; k < VK; k++) out[to + k] = src[from + k]!;
+      for (let k = 0; k < V_VCPU.length; k++) out[to + V_VCPU[k]!] = renameVcpu(src[from + V_VCPU[k]!]!, vp, n);
+      for (let k = 0; k < V_GPA.length; k++) out[to + V_GPA[k]!] = renameGpa(src[from + V_GPA[k]!]!, gp);
     }
     for (let g = 0; g < this.g; g++) out[this.gmemAt + gp[g]!] = src[this.gmemAt + g]!;
     for (let f = 0; f < this.frames; f++) {
       const at = this.framesAt + f * FK;
-      out.set(src.subarray(at, at + FK), at);
       const alloc = src[at + F_ALLOC]! - OFFSET;
       if (alloc === Alloc.GMEM) out[at + F_OWNER] = renameGpa(src[at + F_OWNER]!, gp);
       else if (alloc === Alloc.KVM_VMSA || alloc === Alloc.FWTMP) out[at + F_OWNER] = renameVcpu(src[at + F_OWNER]!, vp, n);
@@ -145,27 +160,39 @@ export class Symmetry {
 
   /** Renumbers frames in order of first reference; unreferenced frames sorted by their bytes. Into `out`. */
   private renumberFrames(src: Uint8Array, out: Uint8Array): void {
+    // Runs once per successor with symmetry on: index loops, no closures
+    // and no views (a subarray is an allocation), an insertion sort in place.
     const { seen, newOf, order } = this;
     seen.fill(0);
     order.length = 0;
-    const note = (b: number): void => {
-      const f = b - OFFSET;
+    for (let v = 0; v < this.n; v++) {
+      for (let k = 0; k < V_FRAME.length; k++) {
+        const f = src[this.vcpusAt + v * VK + V_FRAME[k]!]! - OFFSET;
+        if (f >= 0 && !seen[f]) {
+          seen[f] = 1;
+          order.push(f);
+        }
+      }
+    }
+    for (let g = 0; g < this.g; g++) {
+      const f = src[this.gmemAt + g]! - OFFSET;
       if (f >= 0 && !seen[f]) {
         seen[f] = 1;
         order.push(f);
       }
-    };
-    for (let v = 0; v < this.n; v++) for (const i of V_FRAME) note(src[this.vcpusAt + v * VK + i]!);
-    for (let g = 0; g < this.g; g++) note(src[this.gmemAt + g]!);
+    }
     const referenced = order.length;
     for (let f = 0; f < this.frames; f++) if (!seen[f]) order.push(f);
     // The unreferenced frames, by their bytes (then by number, for a total order).
     const at = this.framesAt;
-    const rest = order.length - referenced;
-    if (rest > 1) {
-      const tail = order.splice(referenced, rest);
-      tail.sort((a, b) => compareAt(src, at + a * FK, at + b * FK, FK) || a - b);
-      order.push(...tail);
+    for (let i = referenced + 1; i < order.length; i++) {
+      const x = order[i]!;
+      let j = i - 1;
+      while (j >= referenced && (compareAt(src, at + order[j]! * FK, at + x * FK, FK) || order[j]! - x) > 0) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = x;
     }
     for (let i = 0; i < order.length; i++) newOf[order[i]!] = i;
     out.set(src);
@@ -179,7 +206,11 @@ export class Symmetry {
       const b = src[this.gmemAt + g]!;
       if (b - OFFSET >= 0) out[this.gmemAt + g] = newOf[b - OFFSET]! + OFFSET;
     }
-    for (let f = 0; f < this.frames; f++) out.set(src.subarray(at + f * FK, at + (f + 1) * FK), at + newOf[f]! * FK);
+    for (let f = 0; f < this.frames; f++) {
+      const from = at + f * FK;
+      const to = at + newOf[f]! * FK;
+      for (let k = 0; k < FK; k++) out[to + k] = src[from + k]!;
+    }
   }
 }
 

@@ -2,13 +2,15 @@
 // state of a preset: decode(encode(w)) equals w (Immutable.is), and a second,
 // independent search that deduplicates states by value (an Immutable.Set of
 // records: structural hashing and equality, no bytes, no fingerprints) finds
-// exactly as many states as the fingerprint BFS.
+// exactly as many states as the fingerprint BFS, with either state layer
+// (the reference's records, whose codec this is, and the flat bytes, whose
+// layout is the codec's).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { is, Set as ISet } from 'immutable';
 import { bfs } from '../../src/explorer/bfs.js';
-import { vmsaModel } from '../../src/model/index.js';
+import { vmsaModel, vmsaReferenceModel } from '../../src/model/index.js';
 import type { World } from '../../src/model/state.js';
 import { presetConfig } from './helpers.js';
 
@@ -17,7 +19,7 @@ for (const [preset, variant] of [
   ['d5-ap-destroy-guest-invalid', 'upstream-base'],
 ] as const) {
   test(`codec round trip and independent state count: ${preset} / ${variant}`, () => {
-    const m = vmsaModel(presetConfig(preset, variant));
+    const m = vmsaReferenceModel(presetConfig(preset, variant));
     let seen = ISet<World>();
     const queue: World[] = [...m.initStates()];
     while (queue.length > 0) {
@@ -28,5 +30,6 @@ for (const [preset, variant] of [
       for (const s of m.steps(w)) queue.push(m.apply(w, s));
     }
     assert.equal(bfs(m, { allViolations: true }).states, seen.size);
+    assert.equal(bfs(vmsaModel(presetConfig(preset, variant)), { allViolations: true }).states, seen.size);
   });
 }

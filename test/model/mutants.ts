@@ -3,7 +3,8 @@
 // properties which hold on every real variant can fail (a property that
 // cannot fail proves nothing).
 
-import { Draft } from '../../src/model/draft.js';
+import type { Draft } from '../../src/model/draft.js';
+import { draftOf } from '../../src/model/step.js';
 import { vmsaModel, type VmsaModel } from '../../src/model/index.js';
 import { Alloc, Holder, Pc, VCPU_LOCALS_CLEAR, type World } from '../../src/model/state.js';
 import type { VmsaStep } from '../../src/model/step.js';
@@ -17,7 +18,7 @@ function mutant(config: VmsaConfig, name: string, rewrite: Rewrite): VmsaModel {
 }
 
 function rebuilt(step: VmsaStep, from: World, edit: (d: Draft) => void, what: string): VmsaStep {
-  const d = new Draft(from);
+  const d = draftOf(from);
   edit(d);
   return { ...step, label: `${step.label} [mutant: ${what}]`, next: d.w, events: [...step.events, ...d.events] };
 }
@@ -33,7 +34,7 @@ export const lostAtTeardown = (c: VmsaConfig): VmsaModel =>
   mutant(c, 'teardown skips sev_free_vcpu()', (_w, steps) =>
     steps.map((s) =>
       s.rule === 'destroy'
-        ? { ...s, next: s.next.set('frames', s.next.frames.update(0, (p) => p!.set('alloc', Alloc.KVM_VMSA))) }
+        ? { ...s, next: draftOf(s.next).setFrame(0, { alloc: Alloc.KVM_VMSA }).w }
         : s,
     ),
   );
@@ -78,7 +79,7 @@ export const runOnDeadVm = (c: VmsaConfig): VmsaModel =>
     const extra: VmsaStep[] = [];
     w.vcpus.forEach((cpu, v) => {
       if (cpu.pc !== Pc.IDLE || w.vcpuMutex.get(v) !== Holder.NONE) return;
-      const d = new Draft(w);
+      const d = draftOf(w);
       d.setLock('vcpuMutex', v, v);
       d.setVcpu(v, { pc: Pc.RUN });
       extra.push({ label: `vcpu${v}: KVM_RUN [mutant: VM dead]`, actor: `vcpu${v}`, actorId: v, rule: 'kvm_run/enter', source: 'mutant', next: d.w, events: d.events });
