@@ -6,12 +6,13 @@
 // chromium is absent and CI is not set; under CI it must run.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expectedCells } from '../../src/cli/expected-cells.js';
 import { runTarget, type RunSummary } from '../../src/cli/run.js';
 import { resolveTarget } from '../../src/cli/target.js';
 import { VARIANTS } from '../../src/model/config.js';
@@ -21,10 +22,20 @@ import { parseItf, type ItfState } from '../../src/report/itf.js';
 import { matrixHtml } from '../../src/report/matrix-html.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+// Screenshots, kept after the run for a person to look at (reports/ is not
+// tracked, but for reports/examples): reports/test-output/html-browser/.
+const SHOTS = join(process.cwd(), 'reports', 'test-output', 'html-browser');
 const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 const skip = !existsSync(CHROMIUM) && !ci ? `${CHROMIUM} is not installed (run scripts/install-chromium.sh); CI is not set` : false;
 
 const PRESETS = ['d1-es-launch-retry', 'u2-punch-running-vmsa'];
+// Expectations that differ from the nightly matrix's: u2 on upstream-base
+// violates S3 S4 S9 (nightly-matrix.ts), so S4 and S9 are unexpected here;
+// d1 on patch1 violates S5 S9, so the S2 added here is missing.
+const WRONG: [string, string[]][] = [
+  ['u2-punch-running-vmsa/upstream-base', ['S3']],
+  ['d1-es-launch-retry/patch1', ['S2', 'S5', 'S9']],
+];
 const dir = mkdtempSync(join(tmpdir(), 'vmsa-html-'));
 const profile = mkdtempSync(join(tmpdir(), 'vmsa-chromium-'));
 let ctx: BrowserContext | undefined;
@@ -32,10 +43,14 @@ const runs = new Map<string, RunSummary>();
 
 before(async () => {
   if (skip) return;
+  mkdirSync(SHOTS, { recursive: true });
   for (const preset of PRESETS) {
     for (const variant of VARIANTS) runs.set(`${preset}/${variant}`, runTarget(resolveTarget({ preset, variant }), { allViolations: true }, dir));
   }
-  writeFileSync(join(dir, 'default.html'), matrixHtml(PRESETS, runs));
+  writeFileSync(join(dir, 'default.html'), matrixHtml(PRESETS, runs, undefined, expectedCells()));
+  // The same runs against expectations that differ (WRONG below): the marks must show it.
+  const wrong = new Map<string, readonly string[]>([...expectedCells(), ...WRONG]);
+  writeFileSync(join(dir, 'default-wrong.html'), matrixHtml(PRESETS, runs, undefined, wrong));
   ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -156,6 +171,26 @@ test('per-run HTML report renders the swim lanes of every trace as in the ITF fi
 
 test('default HTML report: preset x variant verdict table matches the run summaries', { skip }, async () => {
   const page = await open('default.html');
+  // The grid is the headline: its top is on the first screen, above the legend, the configurations and the traces.
+  const screen = page.viewportSize()!;
+  const grid = (await page.locator('#verdicts').boundingBox())!;
+  assert.ok(grid.y < screen.height, `the grid starts on the first screen (${grid.y} < ${screen.height})`);
+  const legendBox = (await page.locator('#legend').boundingBox())!;
+  const firstTrace = (await page.locator('section.violation').first().boundingBox())!;
+  assert.ok(grid.y < legendBox.y && legendBox.y < firstTrace.y, 'grid, legend, then the traces');
+  // The legend: each violated property id once, with the name its traces give.
+  const legendIds = await page.locator('#legend tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-property')));
+  const violated = new Map<string, string>();
+  for (const s of runs.values()) for (const v of s.violations) violated.set(v.property, v.name);
+  assert.deepEqual([...legendIds].sort(), [...violated.keys()].sort());
+  for (const [id, name] of violated) {
+    assert.equal((await page.locator(`#legend tr[data-property="${id}"] td`).first().innerText()).trim(), name);
+  }
+  // Against the nightly matrix's expectations every cell is as expected (the nightly says so too).
+  const flags = await page.locator('#verdicts td[data-target]').evaluateAll((tds) => tds.map((td) => td.getAttribute('data-as-expected')));
+  assert.deepEqual(flags, Array(PRESETS.length * VARIANTS.length).fill('true'));
+  assert.equal(await page.locator('#verdicts a.unexpected').count(), 0);
+  await page.screenshot({ path: join(SHOTS, 'default-top.png') });
   const header = (await page.locator('#verdicts thead th').allInnerTexts()).map((x) => x.trim());
   assert.deepEqual(header, ['preset', ...VARIANTS]);
   const rows = page.locator('#verdicts tbody tr');
@@ -176,5 +211,20 @@ test('default HTML report: preset x variant verdict table matches the run summar
   }
   const total = [...runs.values()].reduce((n, s) => n + s.violations.length, 0);
   await checkTraces(page, total);
+  await page.close();
+});
+
+test('default HTML report marks the cells that differ from the expectations it is given', { skip }, async () => {
+  const page = await open('default-wrong.html');
+  const u2 = page.locator('#verdicts td[data-target="u2-punch-running-vmsa-upstream-base"]');
+  assert.equal(await u2.getAttribute('data-as-expected'), 'false');
+  assert.deepEqual(await u2.locator('a.unexpected').allInnerTexts(), ['S4', 'S9']);
+  assert.deepEqual(await u2.locator('a.expected').allInnerTexts(), ['S3']);
+  const d1 = page.locator('#verdicts td[data-target="d1-es-launch-retry-patch1"]');
+  assert.equal(await d1.getAttribute('data-as-expected'), 'false');
+  assert.equal((await d1.locator('.missing').innerText()).trim(), 'missing S2');
+  // Unchanged expectations stay as expected.
+  assert.equal(await page.locator('#verdicts td[data-target="u2-punch-running-vmsa-patch1"]').getAttribute('data-as-expected'), 'true');
+  await page.screenshot({ path: join(SHOTS, 'default-wrong-top.png') });
   await page.close();
 });
