@@ -9,6 +9,8 @@
 
 import { diff, flatten, locksHeld, type Flat } from './flatten.js';
 import type { ItfState, ItfTrace } from './itf.js';
+import { deriveLanes } from './lanes.js';
+import { sequenceChart } from './lanes-svg.js';
 import { describeSite, propertyIds, violationName } from './site.js';
 
 /** What the report needs of a run (cli/run.ts's RunSummary has all of it). */
@@ -210,7 +212,8 @@ function configurationTable(runs: readonly HtmlRun[]): string {
   );
 }
 
-function swimLanes(t: ItfTrace): string {
+function swimLanes(t: ItfTrace, uid: string): string {
+  const lanes = deriveLanes(t);
   const actors: string[] = [];
   for (const s of t.states.slice(1)) if (!actors.includes(s['#meta'].actor)) actors.push(s['#meta'].actor);
   const flats = t.states.map(stateFlat);
@@ -234,13 +237,15 @@ function swimLanes(t: ItfTrace): string {
       `<div class="locks">${held.length > 0 ? `holds ${esc(held.join(', '))}` : 'holds no lock'}</div>` +
       `<details class="diff"><summary>${changes.length} change${changes.length === 1 ? '' : 's'}</summary>` +
       `<ul>${changes.map((c) => `<li><code>${esc(c)}</code></li>`).join('')}</ul></details></td>`;
+    const bad = i === lanes.violating ? ' class="violating" title="the step that violates the property"' : '';
     rows.push(
-      `<tr data-step="${i}"><td class="i">${i}</td>${actors.map((a) => (a === meta.actor ? cell : '<td class="lane"></td>')).join('')}</tr>`,
+      `<tr data-step="${i}"${bad}><td class="i">${i}</td>${actors.map((a) => (a === meta.actor ? cell : '<td class="lane"></td>')).join('')}</tr>`,
     );
   });
   const last = flats[flats.length - 1]!;
   return (
     `<p class="switches">${t.states.length - 1} steps, ${switches} switch${switches === 1 ? '' : 'es'} between threads.</p>` +
+    sequenceChart(t, lanes, uid) +
     `<table class="lanes"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>` +
     `<details class="final"><summary>final state</summary>${flatList(last)}</details>`
   );
@@ -258,7 +263,7 @@ function violationSection(r: HtmlRun, v: HtmlViolation, t: ItfTrace | undefined)
     `Trace files: <a href="${esc(baseName(v.files.text))}">${esc(baseName(v.files.text))}</a> ` +
     `<a href="${esc(baseName(v.files.itf))}">${esc(baseName(v.files.itf))}</a> ` +
     `(replay: <code>vmsa-check replay ${esc(baseName(v.files.itf))}</code>)</p>`;
-  const body = t ? swimLanes(t) : '<p class="missing">trace file missing</p>';
+  const body = t ? swimLanes(t, id) : '<p class="missing">trace file missing</p>';
   return `<section class="violation" id="${esc(id)}" data-target="${esc(r.target)}" data-property="${esc(v.property)}"${v.site !== undefined ? ` data-site="${esc(v.site)}"` : ''} data-itf="${esc(baseName(v.files.itf))}">${head}${body}</section>`;
 }
 
@@ -282,6 +287,10 @@ table.lanes td.i{color:#777;text-align:right}
 details summary{cursor:pointer;color:#35c;font-size:12px}
 ul.state,details ul{margin:.2em 0;padding-left:1.2em}
 section.violation{border-top:2px solid #ccc;margin-top:1.5em}
+table.lanes tr.violating td.step{background:#fbe3e3;outline:2px solid #c00;outline-offset:-2px}
+figure.msc{margin:.5em 0;overflow-x:auto}.msc-key{font-size:12px;color:#555}
+.swatch{display:inline-block;width:10px;height:10px;vertical-align:middle;border-radius:2px}
+svg.msc g.violating text{font-weight:700}
 `;
 
 export function renderHtmlReport(input: HtmlReportInput): string {

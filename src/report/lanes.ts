@@ -27,8 +27,10 @@ export interface LaneArrow {
   to: number;
   fromActor: string;
   toActor: string;
-  /** A few words for the arrow's label, e.g. "req_vmsa_gpa = gfn0". */
+  /** A few words on what passes, e.g. "req_vmsa_gpa = gfn0". */
   what: string;
+  /** The arrow's label in the chart: one short word or two ("kick", "gfn0", "frame2"). */
+  label: string;
 }
 
 export interface LaneSpan {
@@ -132,7 +134,7 @@ function arrows(t: ItfTrace, flats: Flat[]): LaneArrow[] {
       // kick: A raises another vCPU's request flag; that vCPU clears it.
       if (/requested$/.test(field) && before === 'false' && after === 'true' && target !== a) {
         const j = firstAfter(i, (j) => actor(j) === target && delta[j]!.get(key)?.[1] === 'false');
-        if (j !== null) out.push({ kind: 'kick', from: i, to: j, fromActor: a, toActor: target, what: `kick ${target} (${field})` });
+        if (j !== null) out.push({ kind: 'kick', from: i, to: j, fromActor: a, toActor: target, what: `kick ${target} (${field})`, label: 'kick' });
       }
       // request: A writes another vCPU's pending gpa; that vCPU consumes it,
       // unless it is written again first (the first request is then lost).
@@ -140,7 +142,7 @@ function arrows(t: ItfTrace, flats: Flat[]): LaneArrow[] {
         const consumed = (j: number): boolean =>
           actor(j) === target && (delta[j]!.get(`${target}.snp_ap_waiting_for_reset`)?.[1] === 'false' || delta[j]!.has(`${target}.vmsa_gpa`));
         const j = firstAfter(i, consumed, (j) => delta[j]!.has(key));
-        if (j !== null) out.push({ kind: 'request', from: i, to: j, fromActor: a, toActor: target, what: `${field} = ${after}` });
+        if (j !== null) out.push({ kind: 'request', from: i, to: j, fromActor: a, toActor: target, what: `${field} = ${after}`, label: `gpa ${after}` });
       }
       // page: A frees a frame; another thread uses it before it is allocated again.
       if (field === 'alloc' && after === 'FREE') {
@@ -156,7 +158,7 @@ function arrows(t: ItfTrace, flats: Flat[]): LaneArrow[] {
             (/VMRUN|dump_vmcb|DBG_DECRYPT/.test(`${meta.step} ${meta.source}`) && flats[j - 1]!.get(`${b}.vmsa_pa`) === frame);
           if (b !== a && uses && !served.has(b)) {
             served.add(b);
-            out.push({ kind: 'page', from: i, to: j, fromActor: a, toActor: b, what: `${frame} freed, then used` });
+            out.push({ kind: 'page', from: i, to: j, fromActor: a, toActor: b, what: `${frame} freed, then used`, label: `${frame} freed` });
           }
           const realloc = delta[j]!.get(key);
           if (realloc !== undefined && realloc[1] !== 'FREE') break;

@@ -19,6 +19,7 @@ import { VARIANTS } from '../../src/model/config.js';
 import { diff, flatten } from '../../src/report/flatten.js';
 import { verdict } from '../../src/report/html.js';
 import { parseItf, type ItfState } from '../../src/report/itf.js';
+import { deriveLanes } from '../../src/report/lanes.js';
 import { matrixHtml } from '../../src/report/matrix-html.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -146,6 +147,18 @@ async function checkTraces(page: Page, expected: number): Promise<void> {
       const want = diff(flatten(varsOf(t.states[i - 1]!)), flatten(varsOf(t.states[i]!))).filter((d) => !/mutex:/.test(d));
       assert.deepEqual(c.diff, want, `step ${i}: diff`);
     }
+    // The sequence chart: one box per step, the last one (the violating step)
+    // highlighted there and in the table, the arrows and spans of report/lanes.ts.
+    const lanesOf = deriveLanes(t);
+    const n = t.states.length - 1;
+    assert.equal(await sec.locator('svg.msc g.step').count(), n);
+    assert.deepEqual(await sec.locator('svg.msc g.step.violating').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-step'))), [String(n)]);
+    assert.deepEqual(await sec.locator('table.lanes tr.violating').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-step'))), [String(n)]);
+    const drawn = await sec.locator('svg.msc g.arrow').evaluateAll((gs) =>
+      gs.map((g) => [g.getAttribute('data-kind'), Number(g.getAttribute('data-from')), Number(g.getAttribute('data-to'))]),
+    );
+    assert.deepEqual(drawn, lanesOf.arrows.map((a) => [a.kind, a.from, a.to]));
+    assert.equal(await sec.locator('svg.msc rect.span').count(), lanesOf.spans.length);
     // The diffs are collapsed until clicked.
     const last = sec.locator(`table.lanes tbody tr[data-step="${t.states.length - 1}"] td.step`);
     const items = last.locator('details.diff li');
@@ -226,5 +239,61 @@ test('default HTML report marks the cells that differ from the expectations it i
   // Unchanged expectations stay as expected.
   assert.equal(await page.locator('#verdicts td[data-target="u2-punch-running-vmsa-patch1"]').getAttribute('data-as-expected'), 'true');
   await page.screenshot({ path: join(SHOTS, 'default-wrong-top.png') });
+  await page.close();
+});
+
+test('swim lanes of u2 x patch1 (S4 at VMRUN): the violating step in red, guest and lock spans, and the kick, request and freed-page arrows between the right boxes', { skip }, async () => {
+  const s = runs.get('u2-punch-running-vmsa/patch1')!;
+  const page = await open(`${s.target}.html`);
+  const sec = page.locator('section[data-property="S4"][data-site="kvm_run/vmrun"]');
+  assert.equal(await sec.count(), 1);
+  // By hand (test/report/lanes.test.ts): vcpu0 kicks vcpu1 at 8 (received at 10) and
+  // writes its request (consumed at 11); gmem frees frame2 at 16, vcpu1 runs it at 17.
+  const arrows = await sec.locator('svg.msc g.arrow').evaluateAll((gs) =>
+    gs.map((g) => [g.getAttribute('data-kind'), g.getAttribute('data-from'), g.getAttribute('data-to'), g.getAttribute('data-from-actor'), g.getAttribute('data-to-actor')]),
+  );
+  assert.deepEqual(arrows, [
+    ['kick', '8', '10', 'vcpu0', 'vcpu1'],
+    ['request', '8', '11', 'vcpu0', 'vcpu1'],
+    ['page', '16', '17', 'gmem', 'vcpu1'],
+  ]);
+  // Each arrow is laid out from the box of its first step to the box of the second (as the browser places them).
+  const geometry = await sec.locator('svg.msc').evaluate((svg) => {
+    type Box = { x: number; y: number; width: number; height: number };
+    const q = (sel: string): { getBoundingClientRect(): Box } => (svg as unknown as { querySelector(s: string): { getBoundingClientRect(): Box } }).querySelector(sel);
+    const out: { from: Box; to: Box; line: Box }[] = [];
+    for (const [f, t] of [[8, 10], [8, 11], [16, 17]]) {
+      out.push({
+        from: q(`g.step[data-step="${f}"] rect`).getBoundingClientRect(),
+        to: q(`g.step[data-step="${t}"] rect`).getBoundingClientRect(),
+        line: q(`g.arrow[data-from="${f}"][data-to="${t}"] line`).getBoundingClientRect(),
+      });
+    }
+    return out.map(({ from, to, line }) => ({
+      from: { x: from.x, y: from.y, r: from.x + from.width, b: from.y + from.height },
+      to: { x: to.x, y: to.y, r: to.x + to.width, b: to.y + to.height },
+      line: { x: line.x, y: line.y, r: line.x + line.width, b: line.y + line.height },
+    }));
+  });
+  for (const g of geometry) {
+    assert.ok(g.line.y >= g.from.y - 1 && g.line.y <= g.from.b + 1, `arrow starts at its first step's row (${JSON.stringify(g)})`);
+    assert.ok(g.line.b >= g.to.y - 1 && g.line.b <= g.to.b + 1, `arrow ends at its second step's row (${JSON.stringify(g)})`);
+    const touches = (b: { x: number; r: number }): boolean => Math.abs(g.line.x - b.r) < 2 || Math.abs(g.line.r - b.x) < 2 || Math.abs(g.line.x - b.x) < 2 || Math.abs(g.line.r - b.r) < 2;
+    assert.ok(touches(g.from) && touches(g.to), `arrow runs box edge to box edge (${JSON.stringify(g)})`);
+  }
+  // vcpu0 runs the guest from VMRUN (5) to the VMGEXIT (6): a band over exactly those rows.
+  const guest = sec.locator('svg.msc rect.span[data-kind="guest"]');
+  assert.deepEqual(await guest.evaluateAll((rs) => rs.map((r) => [r.getAttribute('data-actor'), r.getAttribute('data-from'), r.getAttribute('data-to')])), [['vcpu0', '5', '6']]);
+  const band = (await guest.boundingBox())!;
+  const row5 = (await sec.locator('svg.msc g.step[data-step="5"] rect').boundingBox())!;
+  const row6 = (await sec.locator('svg.msc g.step[data-step="6"] rect').boundingBox())!;
+  assert.ok(band.y <= row5.y && band.y + band.height >= row6.y + row6.height, 'the guest band covers steps 5 and 6');
+  assert.ok((await sec.locator('svg.msc rect.span[data-kind="lock"][data-name="vcpu1.snp_vmsa_mutex"]').count()) > 0, 'vcpu1.snp_vmsa_mutex span');
+  // The violating step: red in the chart and in the table.
+  const last = sec.locator('table.lanes tr.violating td.step');
+  assert.equal(await last.evaluate((td) => (globalThis as unknown as { getComputedStyle(e: unknown): { outlineColor: string } }).getComputedStyle(td).outlineColor), 'rgb(204, 0, 0)');
+  assert.equal(await sec.locator('svg.msc g.step.violating rect').getAttribute('stroke'), '#c00');
+  await sec.locator('figure.msc').screenshot({ path: join(SHOTS, 'u2-patch1-S4-sequence-chart.png') });
+  await sec.locator('table.lanes tr.violating').screenshot({ path: join(SHOTS, 'u2-patch1-S4-violating-row.png') });
   await page.close();
 });
