@@ -5,9 +5,10 @@
 // in SPIN's message sequence charts:
 //   kick     A sets B's request flag (kvm_make_request + kick: update_requested
 //            false -> true); B's step that clears it receives it.
-//   request  A writes B's AP-creation request (req_vmsa_gpa); B's step that
-//            consumes it (snp_ap_waiting_for_reset true -> false, or vmsa_gpa
-//            written) receives it, unless the request was written again first.
+//   request  A writes B's AP-creation request (patch 1: req_vmsa_gpa;
+//            upstream: snp_vmsa_gpa); B's step that consumes it
+//            (snp_ap_waiting_for_reset true -> false, or B writes the gpa)
+//            receives it, unless the request was written again first.
 //   page     A frees a frame (alloc -> FREE); a later step of another thread
 //            that uses it before it is allocated again receives it: the frame
 //            becomes in_use_by that thread, the step names the frame, or the
@@ -138,9 +139,11 @@ function arrows(t: ItfTrace, flats: Flat[]): LaneArrow[] {
       }
       // request: A writes another vCPU's pending gpa; that vCPU consumes it,
       // unless it is written again first (the first request is then lost).
-      if (field === 'req_vmsa_gpa' && target !== a) {
+      // (A vCPU writing its own vmsa_gpa is the consumption, never a request.)
+      if (/vmsa_gpa$/.test(field) && target !== a) {
         const consumed = (j: number): boolean =>
-          actor(j) === target && (delta[j]!.get(`${target}.snp_ap_waiting_for_reset`)?.[1] === 'false' || delta[j]!.has(`${target}.vmsa_gpa`));
+          actor(j) === target &&
+          (delta[j]!.get(`${target}.snp_ap_waiting_for_reset`)?.[1] === 'false' || [...delta[j]!.keys()].some((k) => k.startsWith(`${target}.`) && /vmsa_gpa$/.test(k)));
         const j = firstAfter(i, consumed, (j) => delta[j]!.has(key));
         if (j !== null) out.push({ kind: 'request', from: i, to: j, fromActor: a, toActor: target, what: `${field} = ${after}`, label: `gpa ${after}` });
       }

@@ -105,3 +105,22 @@ test('u2 x patch1 (S4 at VMRUN): the AP creation arrows, and the punched frame f
     [[9, 17]],
   );
 });
+
+test('u2 x upstream-base (S4 at VMRUN): upstream names the request snp_vmsa_gpa; the same three arrows one step earlier', () => {
+  const t = trace('u2-punch-running-vmsa', 'upstream-base', 'S4', 'kvm_run/vmrun');
+  // 16 steps: as patch 1 up to the install (no second lookup), the punch
+  // frees frame2 at 15, vcpu1 issues VMRUN on it at 16.
+  assert.equal(t.states.length, 17);
+  assert.match(label(t, 8), /^vcpu0: .*kick/);
+  assert.match(label(t, 15), /^gmem: PUNCH_HOLE/);
+  assert.match(label(t, 16), /^vcpu1: .*VMRUN on frame2/);
+  const l = deriveLanes(t);
+  assert.deepEqual(
+    l.arrows.map((a) => [a.kind, a.from, a.to, a.fromActor, a.toActor, a.what]),
+    [
+      ['kick', 8, 10, 'vcpu0', 'vcpu1', 'kick vcpu1 (update_requested)'],
+      ['request', 8, 11, 'vcpu0', 'vcpu1', 'snp_vmsa_gpa = gfn0'],
+      ['page', 15, 16, 'gmem', 'vcpu1', 'frame2 freed, then used'],
+    ],
+  );
+});
