@@ -82,6 +82,12 @@ async function open(file: string): Promise<Page> {
   const url = pathToFileURL(join(dir, file)).href;
   await page.goto(url, { waitUntil: 'load' });
   assert.deepEqual(requests, [url], 'the page loads nothing but itself');
+  // Readable without JavaScript: there is none (no script element, no event handler attribute).
+  assert.equal(await page.locator('script').count(), 0, 'no script');
+  const handlers = await page.locator('*').evaluateAll((els) =>
+    els.flatMap((e) => Array.from((e as unknown as { attributes: ArrayLike<{ name: string }> }).attributes, (a) => a.name)).filter((n) => /^on/i.test(n)),
+  );
+  assert.deepEqual(handlers, [], 'no event handler attribute');
   return page;
 }
 
@@ -175,6 +181,7 @@ test('per-run HTML report renders the swim lanes of every trace as in the ITF fi
   const page = await open(`${s.target}.html`);
   assert.equal(await page.title(), `vmsa-check: ${s.target}`);
   assert.equal(await page.locator('#verdicts td[data-target]').getAttribute('data-verdict'), verdict(s));
+  await page.screenshot({ path: join(SHOTS, 'run-u2-upstream-base-top.png') });
   await checkTraces(page, s.violations.length);
   // A known change of the U2 race: the punched frame is freed at the last step.
   const last = page.locator('section[data-property="S3"] tr[data-step="16"] details.diff li');
