@@ -9,10 +9,11 @@
 //            upstream: snp_vmsa_gpa); B's step that consumes it
 //            (snp_ap_waiting_for_reset true -> false, or B writes the gpa)
 //            receives it, unless the request was written again first.
-//   page     A frees a frame (alloc -> FREE); a later step of another thread
-//            that uses it before it is allocated again receives it: the frame
-//            becomes in_use_by that thread, the step names the frame, or the
-//            step is a VMRUN/dump of the thread's vmsa_pa which is that frame.
+//   page     A frees a frame (alloc -> FREE); each later step of another
+//            thread that uses it before it is allocated again receives it: the
+//            frame becomes in_use_by that thread, the step names the frame, or
+//            the step is a VMRUN/dump of the thread's vmsa_pa which is that
+//            frame (D7: VMRUN on the freed frame, then dump_vmcb decrypts it).
 // Only the ITF's variables are read (never the model), so the page shows
 // what the .itf.json holds; fields a trace lacks simply yield no arrow.
 
@@ -151,7 +152,6 @@ function arrows(t: ItfTrace, flats: Flat[]): LaneArrow[] {
       if (field === 'alloc' && after === 'FREE') {
         const frame = target;
         const mentions = new RegExp(`\\b${frame}\\b`);
-        const served = new Set<string>();
         for (let j = i + 1; j <= n; j++) {
           const b = actor(j);
           const meta = t.states[j]!['#meta'];
@@ -159,8 +159,7 @@ function arrows(t: ItfTrace, flats: Flat[]): LaneArrow[] {
             delta[j]!.get(`${frame}.in_use_by`)?.[1] === b ||
             mentions.test(meta.step) ||
             (/VMRUN|dump_vmcb|DBG_DECRYPT/.test(`${meta.step} ${meta.source}`) && flats[j - 1]!.get(`${b}.vmsa_pa`) === frame);
-          if (b !== a && uses && !served.has(b)) {
-            served.add(b);
+          if (b !== a && uses) {
             out.push({ kind: 'page', from: i, to: j, fromActor: a, toActor: b, what: `${frame} freed, then used`, label: `${frame} freed` });
           }
           const realloc = delta[j]!.get(key);

@@ -124,3 +124,23 @@ test('u2 x upstream-base (S4 at VMRUN): upstream names the request snp_vmsa_gpa;
     ],
   );
 });
+
+test('d7 x patch1 (S4D at dump_vmcb): the frame freed by the failed LAUNCH_UPDATE_VMSA is run, then dumped, by vcpu0', () => {
+  const t = trace('d7-dump-freed-vmsa', 'patch1', 'S4D', 'dump_vmcb');
+  // 5 steps: ioctl starts (1), LAUNCH_UPDATE_VMSA fails and frees vcpu0's
+  // VMSA frame0 (2); vcpu0 KVM_RUN (3), VMRUN on frame0 fails (4),
+  // dump_vmcb hands vmsa_pa = frame0 to the firmware (5). Two uses of the
+  // freed page by another thread: two arrows.
+  assert.equal(t.states.length, 6);
+  assert.match(label(t, 2), /^ioctl: KVM_SEV_LAUNCH_UPDATE_VMSA/);
+  assert.match(label(t, 5), /^vcpu0: .*dump_vmcb/);
+  const l = deriveLanes(t);
+  assert.deepEqual(
+    l.arrows.map((a) => [a.kind, a.from, a.to, a.fromActor, a.toActor]),
+    [
+      ['page', 2, 4, 'ioctl', 'vcpu0'],
+      ['page', 2, 5, 'ioctl', 'vcpu0'],
+    ],
+  );
+  assert.equal(l.violating, 5);
+});
