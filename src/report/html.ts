@@ -1,11 +1,16 @@
 // The HTML report of a run (or of `vmsa-check default`): one self-contained
-// file, no script, no network, no CDN. It shows the configuration, a
-// verdict table (preset x variant for `default`) and, for each violation, a
-// swim-lane view of the trace, one lane per thread, each step with its
-// kernel function, the locks its thread holds and an expandable list of what
-// changed. It is built from the ITF traces (not from the model), so what
-// the page shows is what the .itf.json files hold, and a test can check so.
-// No timing is shown: the example reports must not change between runs.
+// file, no script, no network, no CDN. It starts with the headline, the
+// verdict table (preset x variant for `default`), each cell linking its
+// traces and, when the cli layer passes the nightly matrix's expectations,
+// marked as expected or not; under it a legend of the property ids, then
+// the configurations (folded). For each violation: a message sequence chart
+// of the trace (report/lanes-svg.ts: the violating step in red, lock and
+// guest-mode spans, cross-thread arrows) and the swim-lane table, one lane
+// per thread, each step with its kernel function, the locks its thread
+// holds and an expandable list of what changed. It is built from the ITF
+// traces (not from the model), so what the page shows is what the
+// .itf.json files hold, and a test can check so. No timing is shown: the
+// example reports must not change between runs.
 
 import { diff, flatten, locksHeld, type Flat } from './flatten.js';
 import type { ItfState, ItfTrace } from './itf.js';

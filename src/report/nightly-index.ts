@@ -1,4 +1,6 @@
-// index.html of a nightly: the verdict, the change since the previous
+// index.html of a nightly: first the verdict grid (configuration x variant,
+// each violated id linking its trace and marked when not expected) with a
+// legend of the ids, then the verdict, the change since the previous
 // nightly and one row per configuration, linking each run's HTML report (when
 // the run wrote one), its traces and the CI files. Static, no script.
 
