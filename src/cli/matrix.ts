@@ -9,6 +9,7 @@ import { matrixHtml } from '../report/matrix-html.js';
 import { propertyIds } from '../report/site.js';
 import { pad } from '../report/wrap.js';
 import { EXIT } from './errors.js';
+import { expectedCells } from './expected-cells.js';
 import { FULL_CHECK, prepareOutDir, type RunSummary } from './run.js';
 import { runAllSideBySide } from './side-by-side.js';
 import { stopOnSignals } from './signals.js';
@@ -60,7 +61,7 @@ export async function runMatrix(out: string, quiet: boolean, jobs = 1): Promise<
     `Traces: ${out}/<preset>-<variant>-<property>@<site>.txt (email) and .itf.json (ITF); summaries: *.summary.json; ` +
     `HTML: ${out}/default.html\n`;
   writeOutput(join(out, 'default.txt'), text);
-  writeOutput(join(out, 'default.html'), matrixHtml(DEFAULT_SET, runs));
+  writeOutput(join(out, 'default.html'), matrixHtml(DEFAULT_SET, runs, undefined, expectedCells()));
   writeOutput(join(out, 'default.json'), `${JSON.stringify([...runs.values()], null, 2)}\n`); // last: the summary
   process.stdout.write(text);
   return worst;

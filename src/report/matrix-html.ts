@@ -7,10 +7,19 @@ import { VARIANTS } from '../model/config.js';
 import { renderHtmlReport, type HtmlRun } from './html.js';
 import { parseItf, type ItfTrace } from './itf.js';
 
-export function matrixHtml(presets: readonly string[], runs: ReadonlyMap<string, HtmlRun>, title = 'vmsa-check: every preset against every variant'): string {
+/**
+ * `expected`: the property ids each cell is expected to violate, by
+ * "preset/variant" (the cli layer passes the nightly matrix's expectations).
+ */
+export function matrixHtml(
+  presets: readonly string[],
+  runs: ReadonlyMap<string, HtmlRun>,
+  title = 'vmsa-check: every preset against every variant',
+  expected?: ReadonlyMap<string, readonly string[]>,
+): string {
   const traces = new Map<string, ItfTrace>();
   for (const r of runs.values()) {
     for (const v of r.violations) if (v.files.itf) traces.set(v.files.itf, parseItf(readFileSync(v.files.itf, 'utf8')));
   }
-  return renderHtmlReport({ title, runs: [...runs.values()], traces, matrix: { rows: presets, columns: VARIANTS } });
+  return renderHtmlReport({ title, runs: [...runs.values()], traces, matrix: { rows: presets, columns: VARIANTS }, expected });
 }

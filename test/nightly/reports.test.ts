@@ -66,6 +66,31 @@ test('nightly exits 1 when a violation is not expected or an expected one is mis
   assert.match(index, /<a href="runs\/smoke-patch1\.html">smoke-patch1<\/a>/);
 });
 
+test('nightly index.html starts with the verdict grid and its legend, marking what is not as expected', () => {
+  const index = readFileSync(join(dir, 'index.html'), 'utf8');
+  const grid = index.indexOf('<table class="grid" id="verdicts">');
+  const legend = index.indexOf('<table class="legend"');
+  const rest = index.indexOf('<h2>Since the previous nightly');
+  assert.ok(grid > 0 && grid < legend && legend < rest, 'grid, then legend, then the comparison and the long table');
+  // Rows: the id less its variant; a named entry keeps its name (MATRIX above).
+  const rows = [...index.slice(grid, legend).matchAll(/<tr><th>([^<]+)<\/th><td/g)].map((m) => m[1]);
+  assert.deepEqual(rows, ['smoke', 'd1-es-launch-retry', 'd1-es-patch1-unrecorded', 'u4-double-leak']);
+  const cell = (id: string): string => {
+    const m = new RegExp(`<td class="[^"]*" data-id="${id}" data-status="[^"]*">(.*?)</td>`).exec(index);
+    assert.ok(m, `a cell for ${id}`);
+    return m[1]!;
+  };
+  // d1-es-patch1-unrecorded expects S5 only: S9 is marked unexpected, S5 expected; each links its trace.
+  assert.match(cell('d1-es-patch1-unrecorded'), /<a class="expected" data-property="S5" href="[^"]+\.txt"/);
+  assert.match(cell('d1-es-patch1-unrecorded'), /<a class="unexpected" data-property="S9" href="[^"]+\.txt"/);
+  assert.match(cell('d1-es-launch-retry-patch1'), /<a class="expected" data-property="S9"/);
+  assert.match(cell('u4-double-leak-patch1'), /missing S2/);
+  assert.match(cell('smoke-upstream-base'), /^holds /);
+  // The legend names every id the grid shows (violated or expected), once, in id order.
+  const ids = [...index.slice(legend).matchAll(/<tr data-property="([^"]+)">/g)].map((m) => m[1]);
+  assert.deepEqual(ids, ['S2', 'S5', 'S9', 'B1']);
+});
+
 test('junit.xml is valid against test/schemas/junit.xsd, one testcase per configuration x property', async () => {
   const xml = readFileSync(join(dir, 'junit.xml'), 'utf8');
   assert.deepEqual(await junitSchemaErrors(xml), []);
