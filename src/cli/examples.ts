@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runTarget, type RunSummary } from './run.js';
+import { expectedCells } from './expected-cells.js';
 import { resolveTarget } from './target.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { publishFolder, recoverFolders, stagingFolderFor } from '../io/folder-swap.js';
@@ -73,7 +74,7 @@ export function generateExamples(dir: string): string[] {
       copy(join(work, `${r.target}.html`), `${r.target}.html`);
       names.push(`${r.target}.html`);
     }
-    writeFileAtomic(join(stage, 'index.html'), matrixHtml(EXAMPLE_PRESETS, runs, 'vmsa-check: example reports for the known defects'));
+    writeFileAtomic(join(stage, 'index.html'), matrixHtml(EXAMPLE_PRESETS, runs, 'vmsa-check: example reports for the known defects', expectedCells()));
     writeFileAtomic(join(stage, 'README.md'), readme([...runs.values()]));
     names.push('index.html', 'README.md');
     publishFolder(stage, resolve(dir));
