@@ -27,7 +27,7 @@ import { bfs } from '../src/explorer/bfs.js';
 import { parallelBfs } from '../src/explorer/parallel-bfs.js';
 import { modelSpec, type ModelSpec } from '../src/explorer/workers.js';
 import type { VmsaConfig } from '../src/model/config.js';
-import { vmsaModel } from '../src/model/index.js';
+import { vmsaModel } from '../src/properties/vmsa-model.js';
 import { findPreset, presetKnobs } from '../src/model/presets.js';
 import { resolveModel } from '../src/models/index.js';
 
@@ -78,7 +78,7 @@ function targetOf(t: string): { model: Model<unknown, Step>; spec: ModelSpec } {
     const [, name, variant] = t.split(':');
     const p = findPreset(name!) ?? usageError(`unknown preset ${name}`);
     const config: VmsaConfig = { variant: variant as VmsaConfig['variant'], vm: p.vm, vcpus: p.vcpus, gfns: p.gfns, knobs: presetKnobs(p) };
-    return { model: vmsaModel(config) as unknown as Model<unknown, Step>, spec: modelSpec(import.meta.url, '../src/model/index.js', 'vmsaModel', config) };
+    return { model: vmsaModel(config) as unknown as Model<unknown, Step>, spec: modelSpec(import.meta.url, '../src/properties/vmsa-model.js', 'vmsaModel', config) };
   }
   return { model: resolveModel(t), spec: modelSpec(import.meta.url, '../src/models/index.js', 'resolveModel', t) };
 }

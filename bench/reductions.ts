@@ -10,7 +10,7 @@
 import { bfs, type SearchOptions } from '../src/explorer/bfs.js';
 import type { Model, Step } from '../src/explorer/model.js';
 import { DEFAULT_KNOBS, type Knobs, type Variant } from '../src/model/config.js';
-import { vmsaModel } from '../src/model/index.js';
+import { vmsaModel } from '../src/properties/vmsa-model.js';
 import { findPreset, presetKnobs } from '../src/model/presets.js';
 import { resolveModel } from '../src/models/index.js';
 

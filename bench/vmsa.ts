@@ -17,7 +17,7 @@
 import { bfs, type SearchOptions, type SearchResult } from '../src/explorer/bfs.js';
 import type { Step } from '../src/explorer/model.js';
 import { DEFAULT_KNOBS, VARIANTS, type Knobs, type Variant, type VmsaConfig } from '../src/model/config.js';
-import { vmsaModel, vmsaReferenceModel } from '../src/model/index.js';
+import { vmsaModel, vmsaReferenceModel } from '../src/properties/vmsa-model.js';
 
 const argv = process.argv.slice(2);
 const runsAt = argv.indexOf('--runs');

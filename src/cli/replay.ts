@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { DEADLOCK, type Model, type Step } from '../explorer/model.js';
 import { recheck, type TraceEntry, type ViolationKind } from '../explorer/trace.js';
 import { ConfigError, KNOB_NAMES, validateConfig, withKnobsAddedSince, type VmsaConfig } from '../model/config.js';
-import { vmsaModel } from '../model/index.js';
+import { vmsaModel } from '../properties/vmsa-model.js';
 import { ModelSpecError, resolveModel } from '../models/index.js';
 import { flatten } from '../report/flatten.js';
 import { ItfError, itfValue, parseItf, type ItfState, type ItfTrace } from '../report/itf.js';

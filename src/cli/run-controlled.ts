@@ -56,7 +56,7 @@ export type RunResult = RunSummary | { usage: string };
 /** What a worker thread needs to rebuild the target's model. */
 export function modelSpecOf(t: Target): ModelSpec {
   return t.kind === 'vmsa'
-    ? modelSpec(import.meta.url, '../model/index.js', 'vmsaModel', t.config)
+    ? modelSpec(import.meta.url, '../properties/vmsa-model.js', 'vmsaModel', t.config)
     : modelSpec(import.meta.url, '../models/index.js', 'resolveModel', t.spec);
 }
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Model, Step } from '../explorer/model.js';
 import { ConfigError, DEFAULT_KNOBS, KNOB_NAMES, VARIANTS, validateConfig, type Knobs, type Variant, type VmsaConfig } from '../model/config.js';
-import { vmsaModel } from '../model/index.js';
+import { vmsaModel } from '../properties/vmsa-model.js';
 import { findPreset, PRESETS, presetKnobs, type Preset } from '../model/presets.js';
 import { parseVcpuSet, type VcpuSet } from '../model/vcpu-set.js';
 import { jsonErrorLine } from '../io/safe-text.js';

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { bfs, type SearchOptions } from '../../src/explorer/bfs.js';
 import { CheckpointError, readCheckpoint, writeCheckpoint } from '../../src/explorer/checkpoint.js';
 import type { Model, Step } from '../../src/explorer/model.js';
-import { vmsaModel } from '../../src/model/index.js';
+import { vmsaModel } from '../../src/properties/vmsa-model.js';
 import { findPreset, presetKnobs } from '../../src/model/presets.js';
 import { resolveModel } from '../../src/models/index.js';
 

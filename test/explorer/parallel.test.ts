@@ -15,7 +15,7 @@ import { parallelBfs, parseBytes, type ParallelOptions } from '../../src/explore
 import { Claim, SharedTable, SLOT_BYTES } from '../../src/explorer/shared-visited.js';
 import { modelSpec, type ModelSpec } from '../../src/explorer/workers.js';
 import { VARIANTS, type VmsaConfig } from '../../src/model/config.js';
-import { vmsaModel } from '../../src/model/index.js';
+import { vmsaModel } from '../../src/properties/vmsa-model.js';
 import { findPreset, presetKnobs } from '../../src/model/presets.js';
 import { resolveModel } from '../../src/models/index.js';
 import { essence } from './helpers.js';
@@ -32,7 +32,7 @@ function presetTarget(name: string, variant: VmsaConfig['variant']): { model: An
   const config: VmsaConfig = { variant, vm: p.vm, vcpus: p.vcpus, gfns: p.gfns, knobs: presetKnobs(p) };
   return {
     model: vmsaModel(config) as unknown as AnyModel,
-    spec: modelSpec(import.meta.url, '../../src/model/index.js', 'vmsaModel', config),
+    spec: modelSpec(import.meta.url, '../../src/properties/vmsa-model.js', 'vmsaModel', config),
   };
 }
 

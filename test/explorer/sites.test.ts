@@ -17,7 +17,7 @@ import { parallelBfs } from '../../src/explorer/parallel-bfs.js';
 import { DEADLOCK_SITE, INITIAL_SITE, recheck, siteOf, type Violation } from '../../src/explorer/trace.js';
 import { modelSpec, type ModelSpec } from '../../src/explorer/workers.js';
 import type { VmsaConfig } from '../../src/model/config.js';
-import { vmsaModel } from '../../src/model/index.js';
+import { vmsaModel } from '../../src/properties/vmsa-model.js';
 import { findPreset, presetKnobs } from '../../src/model/presets.js';
 import { resolveModel } from '../../src/models/index.js';
 import { essence } from './helpers.js';
@@ -35,7 +35,7 @@ function testTarget(spec: string): Target {
 function presetTarget(name: string, variant: VmsaConfig['variant']): Target {
   const p = findPreset(name)!;
   const config: VmsaConfig = { variant, vm: p.vm, vcpus: p.vcpus, gfns: p.gfns, knobs: presetKnobs(p) };
-  return { model: vmsaModel(config) as unknown as AnyModel, spec: modelSpec(import.meta.url, '../../src/model/index.js', 'vmsaModel', config) };
+  return { model: vmsaModel(config) as unknown as AnyModel, spec: modelSpec(import.meta.url, '../../src/properties/vmsa-model.js', 'vmsaModel', config) };
 }
 
 /** Property id -> site -> length of its reported shortest trace. */

@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { bfs, type SearchOptions } from '../../src/explorer/bfs.js';
 import { checkpointBytes, CheckpointError, decodeCheckpoint, readCheckpoint } from '../../src/explorer/checkpoint.js';
 import type { Model, Step } from '../../src/explorer/model.js';
-import { vmsaModel } from '../../src/model/index.js';
+import { vmsaModel } from '../../src/properties/vmsa-model.js';
 import { findPreset, presetKnobs } from '../../src/model/presets.js';
 import { essence } from '../explorer/helpers.js';
 import { assertUsageLine, cli, figures, seeded } from './helpers.js';

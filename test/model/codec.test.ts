@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { is, Set as ISet } from 'immutable';
 import { bfs } from '../../src/explorer/bfs.js';
-import { vmsaModel, vmsaReferenceModel } from '../../src/model/index.js';
+import { vmsaModel, vmsaReferenceModel } from '../../src/properties/vmsa-model.js';
 import type { World } from '../../src/model/state.js';
 import { presetConfig } from './helpers.js';
 

@@ -16,7 +16,7 @@ import { test } from 'node:test';
 import { bfs, type SearchResult } from '../../src/explorer/bfs.js';
 import type { Step } from '../../src/explorer/model.js';
 import { ConfigError, DEFAULT_KNOBS, VARIANTS, validateConfig, type Knobs, type VmsaConfig } from '../../src/model/config.js';
-import { vmsaModel, vmsaReferenceModel, type VmsaModel } from '../../src/model/index.js';
+import { vmsaModel, vmsaReferenceModel, type VmsaModel } from '../../src/properties/vmsa-model.js';
 import { PRESETS, presetKnobs } from '../../src/model/presets.js';
 import { renderTextTrace } from '../../src/report/text.js';
 import { seeded } from '../faults/helpers.js';

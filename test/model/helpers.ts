@@ -2,7 +2,7 @@
 
 import { bfs, type SearchOptions, type SearchResult } from '../../src/explorer/bfs.js';
 import { DEFAULT_KNOBS, type Knobs, type Variant, type VmsaConfig } from '../../src/model/config.js';
-import { vmsaModel, type VmsaModel } from '../../src/model/index.js';
+import { vmsaModel, type VmsaModel } from '../../src/properties/vmsa-model.js';
 import { findPreset, presetKnobs } from '../../src/model/presets.js';
 import type { World } from '../../src/model/state.js';
 import type { Rule } from '../../src/model/rules.js';

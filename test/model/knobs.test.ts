@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { bfs } from '../../src/explorer/bfs.js';
 import { checkIndependence } from '../../src/explorer/por-check.js';
 import { ConfigError, validateConfig, type Knobs, type Variant, type VmsaConfig } from '../../src/model/config.js';
-import { vmsaModel } from '../../src/model/index.js';
+import { vmsaModel } from '../../src/properties/vmsa-model.js';
 import { findPreset, PRESETS, presetKnobs } from '../../src/model/presets.js';
 import type { World } from '../../src/model/state.js';
 import { config, presetConfig, verdict } from './helpers.js';

@@ -5,7 +5,7 @@
 
 import type { Draft } from '../../src/model/draft.js';
 import { draftOf } from '../../src/model/step.js';
-import { vmsaModel, type VmsaModel } from '../../src/model/index.js';
+import { vmsaModel, type VmsaModel } from '../../src/properties/vmsa-model.js';
 import { Alloc, Holder, Pc, VCPU_LOCALS_CLEAR, type World } from '../../src/model/state.js';
 import type { VmsaStep } from '../../src/model/step.js';
 import type { VmsaConfig } from '../../src/model/config.js';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { bfs } from '../../src/explorer/bfs.js';
 import { checkIndependence } from '../../src/explorer/por-check.js';
 import type { Variant, VmsaConfig } from '../../src/model/config.js';
-import { vmsaModel } from '../../src/model/index.js';
+import { vmsaModel } from '../../src/properties/vmsa-model.js';
 import { PRESETS } from '../../src/model/presets.js';
 import { config, presetConfig, sites, verdict } from './helpers.js';
 

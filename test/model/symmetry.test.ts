@@ -10,7 +10,7 @@ import { bfs } from '../../src/explorer/bfs.js';
 import type { Model, Step } from '../../src/explorer/model.js';
 import { recheck, replay } from '../../src/explorer/trace.js';
 import type { Variant, VmsaConfig } from '../../src/model/config.js';
-import { vmsaModel, vmsaReferenceModel } from '../../src/model/index.js';
+import { vmsaModel, vmsaReferenceModel } from '../../src/properties/vmsa-model.js';
 import { draftOf } from '../../src/model/step.js';
 import { PRESETS } from '../../src/model/presets.js';
 import type { World } from '../../src/model/state.js';

@@ -8,7 +8,7 @@ import { bfs } from '../../src/explorer/bfs.js';
 import type { Model, Step } from '../../src/explorer/model.js';
 import { recheck } from '../../src/explorer/trace.js';
 import { brokenLockModel } from '../../src/models/broken-lock.js';
-import { vmsaModel } from '../../src/model/index.js';
+import { vmsaModel } from '../../src/properties/vmsa-model.js';
 import { findPreset, presetKnobs } from '../../src/model/presets.js';
 import { actorSwitches, leastInterleaved } from '../../src/report/interleave.js';
 
