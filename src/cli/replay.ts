@@ -9,7 +9,7 @@
 
 import { readFileSync } from 'node:fs';
 import { DEADLOCK, type Model, type Step } from '../explorer/model.js';
-import { recheck, type TraceEntry, type ViolationKind } from '../explorer/trace.js';
+import { DEADLOCK_SITE, INITIAL_SITE, recheck, siteOf, type TraceEntry, type Violation, type ViolationKind } from '../explorer/trace.js';
 import { ConfigError, KNOB_NAMES, validateConfig, withKnobsAddedSince, type VmsaConfig } from '../model/config.js';
 import { vmsaModel } from '../model/index.js';
 import { ModelSpecError, resolveModel } from '../models/index.js';
@@ -67,8 +67,14 @@ function firstDifference(file: Record<string, unknown>, model: Record<string, un
   return null;
 }
 
-/** Replays a parsed trace; throws ItfError when it does not match the model. */
-export function replayItf(t: ItfTrace): ReplayVerdict {
+/** A trace re-executed against its model: the entries, as a search would give them. */
+export interface ReplayedTrace {
+  model: Model<unknown, Step>;
+  entries: TraceEntry<unknown, Step>[];
+}
+
+/** Re-executes a parsed trace; throws ItfError when it does not match the model. */
+export function replayTrace(t: ItfTrace): ReplayedTrace {
   const meta = t['#meta'];
   const model = modelOf(t);
   if (meta.model !== model.name) throw new ItfError(`the file is for model ${meta.model}, its target builds ${model.name}`);
@@ -93,6 +99,29 @@ export function replayItf(t: ItfTrace): ReplayVerdict {
     entries.push({ step, stepIndex: m.stepIndex, state });
     expectVars(i, state);
   }
+  return { model, entries };
+}
+
+/**
+ * The replayed trace as the violation the file names, for the reports: its
+ * property and site from #meta, the message as the model gives it again
+ * (the file's own when the trace no longer violates it at its end).
+ */
+export function replayedViolation(t: ItfTrace, r: ReplayedTrace): Violation<unknown, Step> {
+  const meta = t['#meta'];
+  const kind = meta.property.kind as ViolationKind;
+  const found = [...r.model.invariants, ...r.model.transitionProperties].find((p) => p.id === meta.property.id);
+  const property = found ?? (meta.property.id === DEADLOCK.id ? DEADLOCK : { id: meta.property.id, name: meta.property.name, description: meta.property.description });
+  const message = recheck(r.model, kind, meta.property.id, r.entries, meta.site) ?? meta.message;
+  const last = r.entries[r.entries.length - 1]!.step;
+  const site = meta.site ?? (kind === 'deadlock' ? DEADLOCK_SITE : last ? siteOf(last) : INITIAL_SITE);
+  return { property, kind, site, message, path: { init: meta.init, steps: r.entries.slice(1).map((e) => e.stepIndex) }, trace: r.entries };
+}
+
+/** Replays a parsed trace; throws ItfError when it does not match the model. */
+export function replayItf(t: ItfTrace): ReplayVerdict {
+  const meta = t['#meta'];
+  const { model, entries } = replayTrace(t);
 
   // Everything the trace violates, in order of first occurrence.
   const found = new Map<string, { id: string; name: string; message: string; step: number }>();

@@ -8,6 +8,7 @@ import { makeCtx, type Ctx } from './context.js';
 import { vmsaCovers } from './covers.js';
 import { vmsaIndependence } from './independence.js';
 import { initialWorld } from './init.js';
+import { stepLocks } from './locks.js';
 import { showWorld } from './show.js';
 import { Symmetry } from './symmetry.js';
 import type { VmsaStep } from './step.js';
@@ -37,5 +38,6 @@ export function vmsaModel(config: VmsaConfig): VmsaModel {
     isFinal: (w) => w.destroyed || w.oops,
     independence: vmsaIndependence(ctx),
     show: (w) => showWorld(ctx, w),
+    locks: (before, step, after) => stepLocks(ctx, before, step, after),
   };
 }

@@ -2,12 +2,14 @@
 // (ADR-015): {"#meta": ..., "vars": [...], "states": [...]}. Integers are
 // JSON numbers (all are small), records are objects, sequences arrays; ITF
 // has no null, so absent values are the string "none". Each state's #meta
-// names the step that led to it (label, actor, kernel function) and its
-// index in the predecessor's step list, which `vmsa-check replay` uses.
+// names the step that led to it (label, actor, kernel function, the locks
+// held during it) and its index in the predecessor's step list, which
+// `vmsa-check replay` uses.
 
 import type { Model, Step } from '../explorer/model.js';
 import type { Violation } from '../explorer/trace.js';
 import { jsonErrorLine } from '../io/safe-text.js';
+import { describeLockList, locksOfStep } from './step-locks.js';
 
 export const ITF_FORMAT = 'ITF';
 
@@ -29,7 +31,7 @@ export interface ItfMeta {
 
 export interface ItfState {
   /** step, actor and source are "none" for the initial state (ITF has no null). */
-  '#meta': { index: number; step: string; actor: string; source: string; stepIndex: number };
+  '#meta': { index: number; step: string; actor: string; source: string; stepIndex: number; locks?: string[] };
   [variable: string]: unknown;
 }
 
@@ -82,6 +84,8 @@ export function toItf<S, St extends Step>(
         actor: e.step?.actor ?? NONE,
         source: e.step?.source ?? NONE,
         stepIndex: e.stepIndex,
+        // The locks held during the step, marked "(takes)"/"(drops)" (step-locks.ts): not replayed, for readers.
+        ...(e.step && model.locks && { locks: describeLockList(locksOfStep(model, v.trace[i - 1]!.state, e.step, e.state)) }),
       },
       ...shown[i],
     })),
