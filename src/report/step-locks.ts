@@ -28,9 +28,11 @@ export const describeLockList = (l: StepLocks): string[] => l.during.map((x) => 
 /**
  * "holds: kvm->lock, vcpu0->mutex (takes)": every lock held during the
  * step, marked with what the step does to it; null when it holds none.
- * Each lock stays on one line when wrapped (wrap.ts glue).
+ * A lock with its mark stays on one line when wrapped (wrap.ts glue) if
+ * it fits the narrowest column (24: four threads' columns on 72), else it
+ * breaks at its spaces rather than push the step out of its column.
  */
 export function describeLocks(l: StepLocks): string | null {
   if (l.during.length === 0) return null;
-  return `holds: ${describeLockList(l).map(glue).join(', ')}`;
+  return `holds: ${describeLockList(l).map((x) => (x.length < 24 ? glue(x) : x)).join(', ')}`;
 }
