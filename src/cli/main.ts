@@ -105,7 +105,8 @@ async function main(argv: string[]): Promise<number> {
           .option('max-memory', { type: 'string', describe: 'stop (incomplete, exit 3) before the process uses more memory than this: bytes, or e.g. 512M, 2G (default: 70% of RAM)', coerce: byteSize('max-memory') })
           .option('out', { type: 'string', default: 'reports', describe: 'folder for traces and the summary' })
           .option('json', { type: 'boolean', default: false, describe: 'print one JSON summary object on stdout' })
-          .option('quiet', { type: 'boolean', default: false, describe: 'no progress, no trace on stdout' }),
+          .option('quiet', { type: 'boolean', default: false, describe: 'no progress, no trace on stdout' })
+          .option('trace-style', { type: 'string', choices: ['full', 'short'], default: 'full', describe: 'the trace printed: full (every step) or short (CPU columns, the steps that matter); both are written' }),
       async (a) => {
         code = await check({
           ...(a.preset !== undefined && { preset: a.preset }),
@@ -131,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
           out: a.out,
           json: a.json,
           quiet: a.quiet,
+          traceStyle: a['trace-style'] as 'full' | 'short',
         });
       },
     )
