@@ -14,6 +14,7 @@ import { boundThreads, rejectRepeatedFlags, typedValue } from './flag-values.js'
 import { list, LISTS, type ListWhat } from './list.js';
 import { runMatrix } from './matrix.js';
 import { replayFile } from './replay.js';
+import { REPLAY_FORMATS, type ReplayFormat } from './replay-render.js';
 import { runDiff } from './diff.js';
 import { DEFAULT_BUDGET_SECONDS, runNightly } from './nightly.js';
 import { VERSION } from './version.js';
@@ -147,9 +148,13 @@ async function main(argv: string[]): Promise<number> {
     .command(
       'replay <file>',
       're-execute an ITF trace (.itf.json) against the model: genuine or not, and what it violates',
-      (y) => y.positional('file', { type: 'string', demandOption: true, describe: 'a trace written by check or default' }),
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'a trace written by check or default, or any ITF trace naming its target' })
+          .option('format', { type: 'string', choices: REPLAY_FORMATS, describe: 'also write the report a check writes: text, short or html' })
+          .option('out', { type: 'string', default: 'reports/replay', describe: 'folder for the --format report' }),
       (a) => {
-        code = replayFile(a.file);
+        code = replayFile(a.file, a.format === undefined ? undefined : { format: a.format as ReplayFormat, out: a.out });
       },
     )
     .command(
