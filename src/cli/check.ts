@@ -36,6 +36,8 @@ export interface CheckFlags extends TargetFlags {
   maxMemory?: number;
   /** Which trace check prints: the full one (default) or the short one (report/short.ts). */
   traceStyle?: 'full' | 'short';
+  /** Off a terminal: seconds between NDJSON progress events (output.ts, default 10). */
+  progressSeconds?: number;
 }
 
 /** The short trace written beside a full one (run.ts): <base>.short.txt. */
@@ -88,7 +90,11 @@ export async function check(f: CheckFlags): Promise<number> {
   // The run is on a worker thread (side-by-side.ts), so that a signal is
   // seen at once, whatever the run is doing (cli/signals.ts).
   const stop = stopOnSignals();
-  const print = statusPrinter(quiet);
+  const print = statusPrinter(quiet, {
+    ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
+    ...(f.maxStates !== undefined && { maxStates: f.maxStates }),
+    ...(f.progressSeconds !== undefined && { intervalSeconds: f.progressSeconds }),
+  });
   const onStatus = print && ((_: number, s: RunStatus) => print(s));
   let summary: RunSummary;
   try {

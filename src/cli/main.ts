@@ -107,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
           .option('out', { type: 'string', default: 'reports', describe: 'folder for traces and the summary' })
           .option('json', { type: 'boolean', default: false, describe: 'print one JSON summary object on stdout' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress, no trace on stdout' })
+          .option('progress-seconds', { type: 'string', describe: 'off a terminal, seconds between NDJSON progress lines (default 10)', coerce: positive('progress-seconds') })
           .option('trace-style', { type: 'string', choices: ['full', 'short'], default: 'full', describe: 'the trace printed: full (every step) or short (CPU columns, the steps that matter); both are written' }),
       async (a) => {
         code = await check({
@@ -134,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
           json: a.json,
           quiet: a.quiet,
           traceStyle: a['trace-style'] as 'full' | 'short',
+          ...(a['progress-seconds'] !== undefined && { progressSeconds: a['progress-seconds'] as number }),
         });
       },
     )
