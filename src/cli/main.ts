@@ -182,9 +182,11 @@ async function main(argv: string[]): Promise<number> {
           .option('date', { type: 'string', describe: 'the date folder, YYYY-MM-DD (default: today, UTC)' })
           .option('json', { type: 'boolean', default: false, describe: 'print summary.json on stdout instead of summary.md' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress and no per-run lines on stderr' })
+          .option('progress-seconds', { type: 'string', describe: 'off a terminal, seconds between NDJSON progress lines (default 10)', coerce: positive('progress-seconds') })
           .option('jobs', { type: 'string', describe: 'matrix entries run side by side on worker threads (default: the number of cores)', coerce: wholeNumber('jobs', 1) }),
       async (a) => {
         code = await runNightly({
+          ...(a['progress-seconds'] !== undefined && { progressSeconds: a['progress-seconds'] as unknown as number }),
           jobs: boundThreads('jobs', a.jobs as number | undefined) ?? availableParallelism(),
           ...(a.matrix !== undefined && { matrix: a.matrix }),
           ...(a.date !== undefined && { date: a.date }),
