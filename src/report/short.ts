@@ -19,7 +19,7 @@ import type { Violation } from '../explorer/trace.js';
 import { diff, flatten, type Flat } from './flatten.js';
 import { describeSite } from './site.js';
 import { TEXT_WIDTH, wrapCommand, type TraceHeader } from './text.js';
-import { pad, wrap } from './wrap.js';
+import { longestWord, pad, wrap } from './wrap.js';
 
 /** "frame 2 (gmem at gfn0) ..." -> frame2, gfn0: what the message names, as show() keys name it. */
 export function namedEntities(message: string): string[] {
@@ -80,11 +80,12 @@ export function renderShortTrace<S, St extends Step>(model: Model<S, St>, v: Vio
     skipped = false;
     const step = v.trace[i]!.step!;
     const what = step.label.startsWith(`${step.actor}: `) ? step.label.slice(step.actor.length + 2) : step.label;
-    // Never a word cut (wrap.ts): a column too narrow for the step's longest word starts further left.
+    // Never a word cut (wrap.ts): a column too narrow for the step's longest
+    // word starts further left, and then names its thread.
     let indent = column(step.actor);
-    const longest = Math.max(...what.split(/\s+/).map((x) => x.length));
-    if (w - 4 - indent < longest) indent = Math.max(0, w - 4 - longest);
-    wrap(what, w - 4 - indent).forEach((l, k) => out.push(`${k === 0 ? pad(String(i), 4) : '    '}${' '.repeat(indent)}${l}`.trimEnd()));
+    const room = w - 4 - indent - longestWord(what);
+    if (room < 0) indent = Math.max(0, indent + room);
+    wrap(room < 0 ? `${step.actor}: ${what}` : what, w - 4 - indent).forEach((l, k) => out.push(`${k === 0 ? pad(String(i), 4) : '    '}${' '.repeat(indent)}${l}`.trimEnd()));
   }
   out.push('');
   const names = namedEntities(v.message);
