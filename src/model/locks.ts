@@ -2,7 +2,7 @@
 // search): kernel-notes §4's locks, named as the kernel names them. Those
 // held across steps are read off the World (vcpu->mutex and snp_vmsa_mutex
 // are state; kvm->lock is held by the VM ioctl for the whole launch loop,
-// launchNext >= 0; filemap_invalidate_lock by the hole punch between its
+// launchNext >= 0, or while it holds vCPU mutexes; filemap_invalidate_lock by the hole punch between its
 // two steps, punching >= 0). Those taken and released within one atomic
 // step leave no trace in the World, so each rule says which it takes.
 
@@ -35,7 +35,9 @@ const ordered = (locks: Iterable<string>): string[] => [...new Set(locks)].sort(
 export function locksHeldIn(ctx: Ctx, w: World, actor: string, actorId: number): string[] {
   const held: string[] = [];
   const holder = actor === IOCTL_ACTOR ? Holder.IOCTL : actorId;
-  if (actor === IOCTL_ACTOR && w.launchNext >= 0) held.push(KVM_LOCK);
+  // The launch loop runs under kvm->lock, and kvm_lock_all_vcpus() is only
+  // called under it: an oops in the loop leaves both held.
+  if (actor === IOCTL_ACTOR && (w.launchNext >= 0 || w.vcpuMutex.some((h) => h === Holder.IOCTL))) held.push(KVM_LOCK);
   if (holder >= 0) {
     for (let i = 0; i < ctx.n; i++) {
       if (w.vcpuMutex.get(i) === holder) held.push(vcpuMutexName(i));
