@@ -34,7 +34,14 @@ export interface CheckFlags extends TargetFlags {
   checkpointMinutes: number;
   /** Bound on resident memory, bytes. */
   maxMemory?: number;
+  /** Which trace check prints: the full one (default) or the short one (report/short.ts). */
+  traceStyle?: 'full' | 'short';
+  /** Off a terminal: seconds between NDJSON progress events (output.ts, default 10). */
+  progressSeconds?: number;
 }
+
+/** The short trace written beside a full one (run.ts): <base>.short.txt. */
+export const shortTraceFile = (fullText: string): string => fullText.replace(/\.txt$/, '.short.txt');
 
 export { modelSpecOf } from './run-controlled.js';
 
@@ -83,7 +90,11 @@ export async function check(f: CheckFlags): Promise<number> {
   // The run is on a worker thread (side-by-side.ts), so that a signal is
   // seen at once, whatever the run is doing (cli/signals.ts).
   const stop = stopOnSignals();
-  const print = statusPrinter(quiet);
+  const print = statusPrinter(quiet, {
+    ...(f.maxSeconds !== undefined && { maxSeconds: f.maxSeconds }),
+    ...(f.maxStates !== undefined && { maxStates: f.maxStates }),
+    ...(f.progressSeconds !== undefined && { intervalSeconds: f.progressSeconds }),
+  });
   const onStatus = print && ((_: number, s: RunStatus) => print(s));
   let summary: RunSummary;
   try {
@@ -109,7 +120,8 @@ export async function check(f: CheckFlags): Promise<number> {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else {
     const shortest = [...summary.violations].sort((a, b) => a.traceLength - b.traceLength)[0];
-    if (shortest?.files.text && !f.quiet) process.stdout.write(`${readFileSync(shortest.files.text, 'utf8')}\n`);
+    const traceFile = shortest?.files.text && (f.traceStyle === 'short' ? shortTraceFile(shortest.files.text) : shortest.files.text);
+    if (traceFile && !f.quiet) process.stdout.write(`${readFileSync(traceFile, 'utf8')}\n`);
     process.stdout.write(`${formatSummary(summary)}\n`);
   }
   return summary.exitCode;

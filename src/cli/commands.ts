@@ -14,6 +14,7 @@ import { boundThreads, rejectRepeatedFlags, typedValue } from './flag-values.js'
 import { list, LISTS, type ListWhat } from './list.js';
 import { runMatrix } from './matrix.js';
 import { replayFile } from './replay.js';
+import { REPLAY_FORMATS, type ReplayFormat } from './replay-render.js';
 import { runDiff } from './diff.js';
 import { DEFAULT_BUDGET_SECONDS, runNightly } from './nightly.js';
 import { VERSION } from './version.js';
@@ -105,7 +106,9 @@ async function main(argv: string[]): Promise<number> {
           .option('max-memory', { type: 'string', describe: 'stop (incomplete, exit 3) before the process uses more memory than this: bytes, or e.g. 512M, 2G (default: 70% of RAM)', coerce: byteSize('max-memory') })
           .option('out', { type: 'string', default: 'reports', describe: 'folder for traces and the summary' })
           .option('json', { type: 'boolean', default: false, describe: 'print one JSON summary object on stdout' })
-          .option('quiet', { type: 'boolean', default: false, describe: 'no progress, no trace on stdout' }),
+          .option('quiet', { type: 'boolean', default: false, describe: 'no progress, no trace on stdout' })
+          .option('progress-seconds', { type: 'string', describe: 'off a terminal, seconds between NDJSON progress lines (default 10)', coerce: positive('progress-seconds') })
+          .option('trace-style', { type: 'string', choices: ['full', 'short'], default: 'full', describe: 'the trace printed: full (every step) or short (CPU columns, the steps that matter); both are written' }),
       async (a) => {
         code = await check({
           ...(a.preset !== undefined && { preset: a.preset }),
@@ -131,6 +134,8 @@ async function main(argv: string[]): Promise<number> {
           out: a.out,
           json: a.json,
           quiet: a.quiet,
+          traceStyle: a['trace-style'] as 'full' | 'short',
+          ...(a['progress-seconds'] !== undefined && { progressSeconds: a['progress-seconds'] as number }),
         });
       },
     )
@@ -145,9 +150,13 @@ async function main(argv: string[]): Promise<number> {
     .command(
       'replay <file>',
       're-execute an ITF trace (.itf.json) against the model: genuine or not, and what it violates',
-      (y) => y.positional('file', { type: 'string', demandOption: true, describe: 'a trace written by check or default' }),
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'a trace written by check or default, or any ITF trace naming its target' })
+          .option('format', { type: 'string', choices: REPLAY_FORMATS, describe: 'also write the report a check writes: text, short or html' })
+          .option('out', { type: 'string', default: 'reports/replay', describe: 'folder for the --format report' }),
       (a) => {
-        code = replayFile(a.file);
+        code = replayFile(a.file, a.format === undefined ? undefined : { format: a.format as ReplayFormat, out: a.out });
       },
     )
     .command(
@@ -173,9 +182,11 @@ async function main(argv: string[]): Promise<number> {
           .option('date', { type: 'string', describe: 'the date folder, YYYY-MM-DD (default: today, UTC)' })
           .option('json', { type: 'boolean', default: false, describe: 'print summary.json on stdout instead of summary.md' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress and no per-run lines on stderr' })
+          .option('progress-seconds', { type: 'string', describe: 'off a terminal, seconds between NDJSON progress lines (default 10)', coerce: positive('progress-seconds') })
           .option('jobs', { type: 'string', describe: 'matrix entries run side by side on worker threads (default: the number of cores)', coerce: wholeNumber('jobs', 1) }),
       async (a) => {
         code = await runNightly({
+          ...(a['progress-seconds'] !== undefined && { progressSeconds: a['progress-seconds'] as unknown as number }),
           jobs: boundThreads('jobs', a.jobs as number | undefined) ?? availableParallelism(),
           ...(a.matrix !== undefined && { matrix: a.matrix }),
           ...(a.date !== undefined && { date: a.date }),

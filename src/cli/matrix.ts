@@ -15,6 +15,7 @@ import { runAllSideBySide } from './side-by-side.js';
 import { stopOnSignals } from './signals.js';
 import { resolveTarget } from './target.js';
 import { writeOutput } from './write-output.js';
+import { differsFromExpected, legend, UNEXPECTED_MARK } from './matrix-legend.js';
 
 export function verdictOf(s: RunSummary): string {
   // Each property once, though it may be violated at several sites.
@@ -28,7 +29,9 @@ export function verdictTable(presets: readonly string[], runs: Map<string, RunSu
   const first = Math.max(6, ...presets.map((p) => p.length)) + 2;
   const cell = (p: string, v: string): string => {
     const s = runs.get(`${p}/${v}`);
-    return s ? `${verdictOf(s)} (${s.states})` : 'not run'; // a signal stopped the matrix first
+    if (!s) return 'not run'; // a signal stopped the matrix first
+    // Marked when it differs from the nightly matrix's expectation (matrix-legend.ts).
+    return `${verdictOf(s)} (${s.states})${differsFromExpected(p, v, s) === true ? ` ${UNEXPECTED_MARK}` : ''}`;
   };
   const width = Math.max(...VARIANTS.map((v) => v.length), ...presets.flatMap((p) => VARIANTS.map((v) => cell(p, v).length))) + 2;
   const lines = [pad('preset', first) + VARIANTS.map((v) => pad(v, width)).join('')];
@@ -56,8 +59,11 @@ export async function runMatrix(out: string, quiet: boolean, jobs = 1): Promise<
   // A cell cut short or not run (a signal) is incomplete.
   const worst: number = summaries.every((s) => s?.complete === true) ? EXIT.HOLDS : EXIT.INCOMPLETE;
   const table = verdictTable(DEFAULT_SET, runs);
+  const ids = propertyIds([...runs.values()].flatMap((s) => s.violations));
   const text =
     `vmsa-check: every preset against every variant (cells: violated property ids, or holds; states in parentheses)\n\n${table}\n\n` +
+    `${UNEXPECTED_MARK}: differs from what the nightly matrix expects (src/cli/nightly-matrix.ts EXPECTED)\n` +
+    (ids.length > 0 ? `Properties:\n${legend(ids).join('\n')}\n\n` : '\n') +
     `Traces: ${out}/<preset>-<variant>-<property>@<site>.txt (email) and .itf.json (ITF); summaries: *.summary.json; ` +
     `HTML: ${out}/default.html\n`;
   writeOutput(join(out, 'default.txt'), text);

@@ -49,6 +49,8 @@ export interface NightlyFlags {
   json?: boolean;
   /** Matrix entries run side by side on worker threads (default 1). */
   jobs?: number;
+  /** Off a terminal: seconds between NDJSON progress events (output.ts, default 10). */
+  progressSeconds?: number;
 }
 
 export const DEFAULT_BUDGET_SECONDS = 3600;
@@ -272,7 +274,11 @@ async function runNightlyIn(
   const printers = entries.map((e, i) => {
     if (jobs > 1) return undefined;
     const expectedStates = prevStates.get(e.id);
-    return statusPrinter(f.quiet, { label: `[${i + 1}/${entries.length}] ${e.id}`, ...(expectedStates !== undefined && { expectedStates }) });
+    return statusPrinter(f.quiet, {
+      label: `[${i + 1}/${entries.length}] ${e.id}`,
+      ...(expectedStates !== undefined && { expectedStates }),
+      ...(f.progressSeconds !== undefined && { intervalSeconds: f.progressSeconds }),
+    });
   });
   // Kept until the reports are written: a signal then changes nothing.
   const stop = stopOnSignals({ quiet: f.quiet });

@@ -49,7 +49,22 @@ export interface ProgressContext {
   expectedStates?: number;
   maxStates?: number;
   maxSeconds?: number;
+  /**
+   * Off a terminal: seconds between two NDJSON progress events (default
+   * 10: 360 lines an hour, not 3,600); the first event and each change of
+   * phase or trace are written at once.
+   */
+  intervalSeconds?: number;
+  /** The clock (ms since the epoch), for the NDJSON timestamps and the interval; a test passes a fake one. */
+  now?: () => number;
+  /** Overrides whether stderr is a terminal (tests). */
+  tty?: boolean;
+  /** Where lines go (default stderr; tests collect them). */
+  write?: (text: string) => void;
 }
+
+/** Default seconds between NDJSON progress events off a terminal. */
+export const PROGRESS_SECONDS = 10;
 
 /**
  * What is left of a run, when something justifies a figure. A BFS cannot know
@@ -75,8 +90,8 @@ export function estimateSecondsLeft(p: Progress, ctx: ProgressContext): { estima
 }
 
 /** One NDJSON event on stderr (progress and run events when stderr is not a terminal). */
-export function emitEvent(event: Record<string, unknown>): void {
-  process.stderr.write(`${JSON.stringify(event)}\n`);
+export function emitEvent(event: Record<string, unknown>, now: () => number = Date.now): void {
+  process.stderr.write(`${JSON.stringify({ event: event.event, time: new Date(now()).toISOString(), ...event })}\n`);
 }
 
 /** After the search: which trace is being chosen, or the reports being written (cli/run-progress.ts). */
@@ -91,14 +106,21 @@ function phaseWords(p: PhaseOfRun): string {
 }
 
 /**
- * Progress on stderr: on a terminal a live line (states, states/s, depth,
- * queue, elapsed, and an estimate of what is left when one is justified);
- * otherwise one NDJSON object per update ({"event":"progress",...}).
- * `quiet` silences both.
+ * Progress on stderr, with TLC's figures (distinct states found, states
+ * generated, i.e. transitions, the queue, the rate): on a terminal a live
+ * line with an estimate of what is left when one is justified (a bound, an
+ * earlier run); otherwise NDJSON objects ({"event":"progress","time":...}),
+ * one every ctx.intervalSeconds and at each change of phase. `quiet`
+ * silences both.
  */
 export function progressPrinter(quiet: boolean, ctx: ProgressContext = {}): ((p: Progress & PhaseOfRun) => void) | undefined {
   if (quiet) return undefined;
-  const tty = process.stderr.isTTY;
+  const tty = ctx.tty ?? process.stderr.isTTY;
+  const now = ctx.now ?? Date.now;
+  const write = ctx.write ?? ((text: string) => void process.stderr.write(text));
+  const intervalMs = (ctx.intervalSeconds ?? PROGRESS_SECONDS) * 1000;
+  let lastAt: number | null = null;
+  let lastPhase = '';
   return (p) => {
     const rate = Math.round(p.states / Math.max(p.seconds, 1e-3));
     const eta = estimateSecondsLeft(p, ctx);
@@ -107,13 +129,24 @@ export function progressPrinter(quiet: boolean, ctx: ProgressContext = {}): ((p:
         (eta?.estimate !== undefined ? `, ~${Math.ceil(eta.estimate)} s left (${eta.basis})` : '') +
         (eta?.atMost !== undefined && eta.estimate === undefined ? `, at most ${Math.ceil(eta.atMost)} s left (bound)` : '');
       const line =
-        `${ctx.label ? `${ctx.label}: ` : ''}${p.states} states, ${rate} states/s, depth ${p.depth}, queue ${p.queued}, ` +
+        `${ctx.label ? `${ctx.label}: ` : ''}${p.states} distinct states, ${p.transitions} generated, ${rate} distinct/s, depth ${p.depth}, queue ${p.queued}, ` +
         `${p.seconds.toFixed(0)} s${left}${phaseWords(p)}`;
-      process.stderr.write(`\r${line.slice(0, Math.max(20, (process.stderr.columns || 120) - 1))}\x1b[K`);
-    } else {
-      emitEvent({
+      write(`\r${line.slice(0, Math.max(20, (process.stderr.columns || 120) - 1))}\x1b[K`);
+      return;
+    }
+    const t = now();
+    const phase = `${p.phase ?? ''}/${p.trace?.index ?? ''}`;
+    if (lastAt !== null && phase === lastPhase && t - lastAt < intervalMs) return;
+    lastAt = t;
+    lastPhase = phase;
+    write(
+      `${JSON.stringify({
         event: 'progress',
+        time: new Date(t).toISOString(),
         ...(ctx.label !== undefined && { label: ctx.label }),
+        // TLC's "states generated" (every successor computed) and "distinct states found".
+        generated: p.transitions,
+        distinct: p.states,
         states: p.states,
         transitions: p.transitions,
         statesPerSecond: rate,
@@ -124,8 +157,8 @@ export function progressPrinter(quiet: boolean, ctx: ProgressContext = {}): ((p:
         ...(p.trace !== undefined && { trace: p.trace.index + 1, traces: p.trace.of }),
         ...(eta?.estimate !== undefined && { secondsLeft: Number(eta.estimate.toFixed(1)), estimateBasis: eta.basis }),
         ...(eta?.atMost !== undefined && { secondsLeftAtMost: Number(eta.atMost.toFixed(1)) }),
-      });
-    }
+      })}\n`,
+    );
   };
 }
 

@@ -6,16 +6,22 @@
 // kernel function, and each state (rendered by show() and converted to ITF
 // values exactly as when the file was written), must equal the file's. A
 // corrupt, truncated or mismatched file is one line on stderr and exit 2.
+// Any trace of the ITF specification is accepted (integers as
+// {"#bigint": ...}, states without #meta: the step is then the one that
+// leads to the file's state). --format renders it (replay-render.ts).
 
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { DEADLOCK, type Model, type Step } from '../explorer/model.js';
-import { recheck, type TraceEntry, type ViolationKind } from '../explorer/trace.js';
+import { DEADLOCK_SITE, INITIAL_SITE, recheck, siteOf, type TraceEntry, type Violation, type ViolationKind } from '../explorer/trace.js';
 import { ConfigError, KNOB_NAMES, validateConfig, withKnobsAddedSince, type VmsaConfig } from '../model/config.js';
 import { vmsaModel } from '../properties/vmsa-model.js';
 import { ModelSpecError, resolveModel } from '../models/index.js';
 import { flatten } from '../report/flatten.js';
-import { ItfError, itfValue, parseItf, type ItfState, type ItfTrace } from '../report/itf.js';
+import { ItfError, itfValue, parseItfInput, type ItfInput } from '../report/itf.js';
 import { EXIT, UsageError } from './errors.js';
+import { writeReplayReport, type ReplayedTrace, type ReplayFormat } from './replay-render.js';
+
+export type { ReplayedTrace } from './replay-render.js';
 
 export interface ReplayVerdict {
   /** Properties the trace violates, the file's own first, each once. */
@@ -25,7 +31,7 @@ export interface ReplayVerdict {
   states: number;
 }
 
-function modelOf(t: ItfTrace): Model<unknown, Step> {
+function modelOf(t: ItfInput): Model<unknown, Step> {
   const target = t['#meta'].target;
   if (target.model === 'vmsa') {
     const config = target.config as Partial<VmsaConfig> | undefined;
@@ -50,7 +56,7 @@ function modelOf(t: ItfTrace): Model<unknown, Step> {
   }
 }
 
-function varsOf(s: ItfState): Record<string, unknown> {
+function varsOf(s: ItfInput['states'][number]): Record<string, unknown> {
   const { '#meta': _meta, ...vars } = s;
   return vars;
 }
@@ -67,8 +73,10 @@ function firstDifference(file: Record<string, unknown>, model: Record<string, un
   return null;
 }
 
-/** Replays a parsed trace; throws ItfError when it does not match the model. */
-export function replayItf(t: ItfTrace): ReplayVerdict {
+/** A trace re-executed against its model: the entries, as a search would give them. */
+
+/** Re-executes a parsed trace; throws ItfError when it does not match the model. */
+export function replayTrace(t: ItfInput): ReplayedTrace {
   const meta = t['#meta'];
   const model = modelOf(t);
   if (meta.model !== model.name) throw new ItfError(`the file is for model ${meta.model}, its target builds ${model.name}`);
@@ -85,14 +93,46 @@ export function replayItf(t: ItfTrace): ReplayVerdict {
   for (let i = 1; i < t.states.length; i++) {
     const m = t.states[i]!['#meta'];
     const steps = model.steps(state);
-    const step = steps[m.stepIndex];
-    if (!step) throw new ItfError(`step ${i}: step index ${m.stepIndex} is not enabled (${steps.length} enabled)`);
-    if (step.label !== m.step) throw new ItfError(`step ${i}: the file says "${m.step}", the model's step ${m.stepIndex} is "${step.label}"`);
-    if (step.actor !== m.actor || step.source !== m.source) throw new ItfError(`step ${i}: actor or kernel function differs from the model's`);
+    let index = m?.stepIndex;
+    if (index === undefined) {
+      // No #meta.stepIndex (optional in ITF): the first enabled step that leads to the file's state.
+      const want = varsOf(t.states[i]!);
+      index = steps.findIndex((st) => firstDifference(want, show(model.apply(state, st))) === null);
+      if (index < 0) throw new ItfError(`step ${i}: no enabled step leads to state ${i} (${steps.length} enabled)`);
+    }
+    const step = steps[index];
+    if (!step) throw new ItfError(`step ${i}: step index ${index} is not enabled (${steps.length} enabled)`);
+    if (m?.step !== undefined && step.label !== m.step) throw new ItfError(`step ${i}: the file says "${m.step}", the model's step ${index} is "${step.label}"`);
+    if ((m?.actor !== undefined && step.actor !== m.actor) || (m?.source !== undefined && step.source !== m.source)) {
+      throw new ItfError(`step ${i}: actor or kernel function differs from the model's`);
+    }
     state = model.apply(state, step);
-    entries.push({ step, stepIndex: m.stepIndex, state });
+    entries.push({ step, stepIndex: index, state });
     expectVars(i, state);
   }
+  return { model, entries };
+}
+
+/**
+ * The replayed trace as the violation the file names, for the reports: its
+ * property and site from #meta, the message as the model gives it again
+ * (the file's own when the trace no longer violates it at its end).
+ */
+export function replayedViolation(t: ItfInput, r: ReplayedTrace): Violation<unknown, Step> {
+  const meta = t['#meta'];
+  const kind = meta.property.kind as ViolationKind;
+  const found = [...r.model.invariants, ...r.model.transitionProperties].find((p) => p.id === meta.property.id);
+  const property = found ?? (meta.property.id === DEADLOCK.id ? DEADLOCK : { id: meta.property.id, name: meta.property.name, description: meta.property.description });
+  const message = recheck(r.model, kind, meta.property.id, r.entries, meta.site) ?? meta.message;
+  const last = r.entries[r.entries.length - 1]!.step;
+  const site = meta.site ?? (kind === 'deadlock' ? DEADLOCK_SITE : last ? siteOf(last) : INITIAL_SITE);
+  return { property, kind, site, message, path: { init: meta.init, steps: r.entries.slice(1).map((e) => e.stepIndex) }, trace: r.entries };
+}
+
+/** Replays a parsed trace; throws ItfError when it does not match the model. */
+export function replayItf(t: ItfInput, replayed: ReplayedTrace = replayTrace(t)): ReplayVerdict {
+  const meta = t['#meta'];
+  const { model, entries } = replayed;
 
   // Everything the trace violates, in order of first occurrence.
   const found = new Map<string, { id: string; name: string; message: string; step: number }>();
@@ -123,7 +163,7 @@ export function describeReplay(r: ReplayVerdict): { line: string; code: number }
   return { line: `genuine: violates ${first!.id} ${first!.name}${not}${also}`, code: EXIT.VIOLATED };
 }
 
-export function replayFile(path: string): number {
+export function replayFile(path: string, render?: { format: ReplayFormat; out: string }): number {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -131,8 +171,15 @@ export function replayFile(path: string): number {
     throw new UsageError(`replay: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   try {
-    const { line, code } = describeReplay(replayItf(parseItf(text)));
+    const t = parseItfInput(text);
+    const replayed = replayTrace(t);
+    const { line, code } = describeReplay(replayItf(t, replayed));
     process.stdout.write(`${line}\n`);
+    if (render) {
+      mkdirSync(render.out, { recursive: true });
+      const written = writeReplayReport(path, t, replayed, replayedViolation(t, replayed), render.format, render.out);
+      process.stdout.write(`${render.format} report: ${written}\n`);
+    }
     return code;
   } catch (e) {
     if (e instanceof ItfError) throw new UsageError(`replay: ${path}: ${e.message}`);

@@ -7,6 +7,7 @@ import type { Step } from '../explorer/model.js';
 import { renderHtmlReport } from '../report/html.js';
 import { toItf, type ItfTrace } from '../report/itf.js';
 import { violationFileBases } from '../report/site.js';
+import { renderShortTrace } from '../report/short.js';
 import { renderTextTrace } from '../report/text.js';
 import { EXIT } from './errors.js';
 import { buildModel, describeTarget, reproduceCommand, type Target } from './target.js';
@@ -125,7 +126,9 @@ export function runTarget(target: Target, options: SearchOptions, outDir: string
     const base = bases[i]!;
     const files = { text: outDir ? join(shownDir ?? outDir, `${base}.txt`) : '', itf: outDir ? join(shownDir ?? outDir, `${base}.itf.json`) : '' };
     if (outDir) {
-      writeOutput(join(outDir, `${base}.txt`), renderTextTrace(model, v, { tool: TOOL, configuration, command, leastInterleaved, ...(plainBecause && { plainBecause }) }));
+      const header = { tool: TOOL, configuration, command, leastInterleaved, ...(plainBecause && { plainBecause }) };
+      writeOutput(join(outDir, `${base}.txt`), renderTextTrace(model, v, header));
+      writeOutput(join(outDir, `${base}.short.txt`), renderShortTrace(model, v, header)); // report/short.ts
       const itf = toItf(model, v, {
         tool: TOOL,
         version: VERSION,

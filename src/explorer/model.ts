@@ -152,6 +152,24 @@ export interface Model<S, St extends Step = Step> {
   isFinal?(state: S): boolean;
   /** Optional: a readable rendering of a state (for traces). */
   show?(state: S): Record<string, unknown>;
+  /**
+   * Optional, for reports only (never called by the search): the locks the
+   * step's thread holds while it runs the step, from `before` to `after`.
+   */
+  locks?(before: S, step: St, after: S): StepLocks;
+}
+
+/**
+ * The locks a thread holds during one step, in the model's lock order:
+ * `during` is every lock held at some point of the step (those held before
+ * it, those it takes); `taken` are those of `during` not held before the
+ * step, `dropped` those not held after it. A lock taken and released within
+ * the one atomic step is in all three.
+ */
+export interface StepLocks {
+  readonly during: readonly string[];
+  readonly taken: readonly string[];
+  readonly dropped: readonly string[];
 }
 
 /** The pseudo-property reported for a reachable state with no enabled step. */

@@ -15,6 +15,7 @@ import { vmsaCovers } from './covers.js';
 import { FlatLayout, FlatWorld } from './flat-world.js';
 import { vmsaIndependence } from './independence.js';
 import { initialWorld } from './init.js';
+import { stepLocks } from './locks.js';
 import { showWorld } from './show.js';
 import { Symmetry } from './symmetry.js';
 import type { VmsaStep } from './step.js';
@@ -45,6 +46,7 @@ export function vmsaSystem(config: VmsaConfig, options: VmsaModelOptions = {}): 
     isFinal: (w: World) => w.destroyed || w.oops,
     independence: vmsaIndependence(ctx),
     show: (w: World) => showWorld(ctx, w),
+    locks: (before: World, step: VmsaStep, after: World) => stepLocks(ctx, before, step, after),
   };
   if (options.reference) {
     return {

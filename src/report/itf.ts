@@ -2,12 +2,14 @@
 // (ADR-015): {"#meta": ..., "vars": [...], "states": [...]}. Integers are
 // JSON numbers (all are small), records are objects, sequences arrays; ITF
 // has no null, so absent values are the string "none". Each state's #meta
-// names the step that led to it (label, actor, kernel function) and its
-// index in the predecessor's step list, which `vmsa-check replay` uses.
+// names the step that led to it (label, actor, kernel function, the locks
+// held during it) and its index in the predecessor's step list, which
+// `vmsa-check replay` uses.
 
 import type { Model, Step } from '../explorer/model.js';
 import type { Violation } from '../explorer/trace.js';
 import { jsonErrorLine } from '../io/safe-text.js';
+import { describeLockList, locksOfStep } from './step-locks.js';
 
 export const ITF_FORMAT = 'ITF';
 
@@ -29,7 +31,7 @@ export interface ItfMeta {
 
 export interface ItfState {
   /** step, actor and source are "none" for the initial state (ITF has no null). */
-  '#meta': { index: number; step: string; actor: string; source: string; stepIndex: number };
+  '#meta': { index: number; step: string; actor: string; source: string; stepIndex: number; locks?: string[] };
   [variable: string]: unknown;
 }
 
@@ -37,6 +39,17 @@ export interface ItfTrace {
   '#meta': ItfMeta;
   vars: string[];
   states: ItfState[];
+}
+
+/**
+ * A trace as the ITF specification allows it (what replay accepts): a
+ * state's #meta is optional, and so is each of its fields; a state
+ * without stepIndex is replayed by finding the step that leads to it.
+ */
+export interface ItfInput {
+  '#meta': ItfMeta;
+  vars: string[];
+  states: ({ '#meta'?: Partial<ItfState['#meta']> } & Record<string, unknown>)[];
 }
 
 /** ITF has no null: an absent value is this string. */
@@ -82,6 +95,8 @@ export function toItf<S, St extends Step>(
         actor: e.step?.actor ?? NONE,
         source: e.step?.source ?? NONE,
         stepIndex: e.stepIndex,
+        // The locks held during the step, marked "(takes)"/"(drops)" (step-locks.ts): not replayed, for readers.
+        ...(e.step && model.locks && { locks: describeLockList(locksOfStep(model, v.trace[i - 1]!.state, e.step, e.state)) }),
       },
       ...shown[i],
     })),
@@ -127,8 +142,32 @@ function deeperThan(x: unknown, limit: number): boolean {
   return false;
 }
 
-/** Parses and checks the shape of an ITF trace written by toItf(). */
-export function parseItf(text: string): ItfTrace {
+/**
+ * ITF writes an integer either as a JSON number or as {"#bigint": "-12"}
+ * (what Quint writes for every integer): the latter becomes a number, as
+ * show() gives it, when it is a safe integer.
+ */
+function plainIntegers(x: unknown, where: string): unknown {
+  if (Array.isArray(x)) return x.map((v, i) => plainIntegers(v, `${where}[${i}]`));
+  if (!isObj(x)) return x;
+  const keys = Object.keys(x);
+  if (keys.length === 1 && keys[0] === '#bigint') {
+    const text = x['#bigint'];
+    if (typeof text !== 'string' || !/^-?\d+$/.test(text)) throw new ItfError(`${where}: #bigint ${JSON.stringify(text)} is not an integer`);
+    const n = Number(text);
+    if (!Number.isSafeInteger(n)) throw new ItfError(`${where}: #bigint ${text} is beyond what the model holds`);
+    return n;
+  }
+  return Object.fromEntries(keys.map((k) => [k, plainIntegers(x[k], `${where}.${k}`)]));
+}
+
+/**
+ * Parses and checks the shape of an ITF trace: written by toItf(), or any
+ * trace of the ITF specification (ADR-015) that names its vmsa-check
+ * target in the top-level #meta (integers as #bigint, states without
+ * #meta).
+ */
+export function parseItfInput(text: string): ItfInput {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -153,16 +192,35 @@ export function parseItf(text: string): ItfTrace {
   const states = json.states;
   if (!Array.isArray(states) || states.length === 0) throw new ItfError('"states" must be a non-empty array');
   states.forEach((s: unknown, i) => {
-    if (!isObj(s) || !isObj(s['#meta'])) throw new ItfError(`state ${i} has no "#meta" object`);
+    if (!isObj(s)) throw new ItfError(`state ${i} is not an object`);
+    // A state's #meta is optional (ADR-015); when present, vmsa-check's fields must be well formed.
     const m = s['#meta'];
-    if (m.index !== i) throw new ItfError(`state ${i}: #meta.index is ${JSON.stringify(m.index)}`);
-    if (!Number.isSafeInteger(m.stepIndex) || (m.stepIndex as number) < 0) throw new ItfError(`state ${i}: #meta.stepIndex must be a whole number`);
-    for (const f of ['step', 'actor', 'source']) {
-      if (typeof m[f] !== 'string') throw new ItfError(`state ${i}: #meta.${f} must be a string`);
+    if (m !== undefined) {
+      if (!isObj(m)) throw new ItfError(`state ${i}: "#meta" is not an object`);
+      if (m.index !== undefined && m.index !== i) throw new ItfError(`state ${i}: #meta.index is ${JSON.stringify(m.index)}`);
+      if (m.stepIndex !== undefined && (!Number.isSafeInteger(m.stepIndex) || (m.stepIndex as number) < 0)) {
+        throw new ItfError(`state ${i}: #meta.stepIndex must be a whole number`);
+      }
+      for (const f of ['step', 'actor', 'source']) {
+        if (m[f] !== undefined && typeof m[f] !== 'string') throw new ItfError(`state ${i}: #meta.${f} must be a string`);
+      }
     }
     for (const v of vars as string[]) if (!(v in s)) throw new ItfError(`state ${i} lacks variable "${v}"`);
+    for (const k of Object.keys(s)) if (k !== '#meta') s[k] = plainIntegers(s[k], `state ${i}: ${k}`);
   });
   const nul = findNull(json, '$');
   if (nul) throw new ItfError(`null at ${nul} (ITF has no null)`);
-  return json as unknown as ItfTrace;
+  return json as unknown as ItfInput;
+}
+
+/** A trace as toItf() writes it: every state with its #meta in full (the HTML and SARIF reports read them). */
+export function parseItf(text: string): ItfTrace {
+  const t = parseItfInput(text);
+  t.states.forEach((s, i) => {
+    const m = s['#meta'];
+    if (m === undefined) throw new ItfError(`state ${i} has no "#meta" object`);
+    if (m.index === undefined || m.stepIndex === undefined) throw new ItfError(`state ${i}: #meta needs index and stepIndex`);
+    for (const f of ['step', 'actor', 'source'] as const) if (m[f] === undefined) throw new ItfError(`state ${i}: #meta.${f} must be a string`);
+  });
+  return t as unknown as ItfTrace;
 }

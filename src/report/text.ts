@@ -1,15 +1,17 @@
 // The counterexample as plain text fit for an email reply to a patch: at
 // most 72 columns, one column per thread in the style kernel commit
 // messages use for races, each step naming the kernel function, the locks
-// its thread holds afterwards, and only what changed. Plain ASCII, never a
+// its thread holds during the step (marked where the step takes or drops
+// them), and only what changed. Plain ASCII, never a
 // colour code: the text goes into mail and files as it is.
 
 import type { Model, Step } from '../explorer/model.js';
 import type { Violation } from '../explorer/trace.js';
-import { diff, flatten, locksHeld, type Flat } from './flatten.js';
+import { diff, flatten, type Flat } from './flatten.js';
 import { actorSwitches } from './interleave.js';
 import { describeSite } from './site.js';
-import { pad, wrap } from './wrap.js';
+import { describeLocks, locksOfStep } from './step-locks.js';
+import { longestWord, pad, wrap } from './wrap.js';
 
 export const TEXT_WIDTH = 72;
 
@@ -68,13 +70,19 @@ export function renderTextTrace<S, St extends Step>(model: Model<S, St>, v: Viol
     const step = entry.step!;
     const now = show(entry.state);
     const what = step.label.startsWith(`${step.actor}: `) ? step.label.slice(step.actor.length + 2) : step.label;
-    const indent = ' '.repeat(column(step.actor));
-    wrap(what, w - 4 - indent.length).forEach((l, k) => out.push(`${k === 0 ? pad(String(i + 1), 4) : '    '}${indent}${l}`.trimEnd()));
-    const held = locksHeld(now, step.actor);
-    const heldBefore = locksHeld(prev, step.actor);
-    const locks = held.length > 0 ? [`holds: ${held.join(', ')}`] : heldBefore.length > 0 ? ['holds: no lock'] : [];
-    const notes = [`in ${step.source}`, ...diff(prev, now).filter((d) => !/mutex:/.test(d)), ...locks];
-    for (const n of notes) out.push(...wrap(n, w - 10 - indent.length).map((l, k) => `${indent}${k === 0 ? '      | ' : '      |   '}${l}`));
+    const held = describeLocks(locksOfStep(model, v.trace[i]!.state, step, entry.state));
+    const notes = [`in ${step.source}`, ...diff(prev, now).filter((d) => !/mutex:/.test(d)), ...(held ? [held] : [])];
+    // A word never breaks: when the thread's column is too narrow for the
+    // step's longest word (a 36-character kernel function), the step moves
+    // left as far as needed and names its thread.
+    let indent = column(step.actor);
+    const room = Math.min(w - 4 - indent - longestWord(what), w - 10 - indent - longestWord(...notes));
+    const moved = room < 0;
+    if (moved) indent = Math.max(0, indent + room);
+    const label = moved ? `${step.actor}: ${what}` : what;
+    const sp = ' '.repeat(indent);
+    wrap(label, w - 4 - indent).forEach((l, k) => out.push(`${k === 0 ? pad(String(i + 1), 4) : '    '}${sp}${l}`.trimEnd()));
+    for (const n of notes) out.push(...wrap(n, w - 10 - indent).map((l, k) => `${sp}${k === 0 ? '      | ' : '      |   '}${l}`));
     prev = now;
   });
   out.push('');

@@ -44,7 +44,10 @@ test('a spent budget: exit 3, the cut run incomplete, the rest not run, reports 
     assert.equal(e.label, '[1/2] snp3-destroy-mix-upstream-7.3');
   }
   assert.deepEqual(events.filter((e) => e.event === 'run').map((e) => e.status), ['incomplete', 'skipped']);
-  assert.deepEqual(events[events.length - 1], { event: 'done', exitCode: 3, verdict: s.verdict, folder: dir });
+  // Every event is stamped with the time it was written (ISO 8601, UTC).
+  for (const e of events) assert.match(String(e.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, JSON.stringify(e));
+  const { time: _time, ...done } = events[events.length - 1]!;
+  assert.deepEqual(done, { event: 'done', exitCode: 3, verdict: s.verdict, folder: dir });
 
   const quiet = run('nightly', '--matrix', m, '--out', join(tmp, 'n'), '--date', '2025-05-06', '--budget-seconds', '1.5', '--jobs', '1', '--quiet');
   assert.equal(quiet.code, 3);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { runTarget } from '../../src/cli/run.js';
 import { resolveTarget } from '../../src/cli/target.js';
 import { TEXT_WIDTH, wrapCommand } from '../../src/report/text.js';
-import { wrap } from '../../src/report/wrap.js';
+import { glue, wrap } from '../../src/report/wrap.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../test/golden/', import.meta.url));
 
@@ -65,8 +65,9 @@ for (const c of CASES) {
   });
 }
 
-test('wrap breaks long words instead of cutting them, and wrapCommand continues lines', () => {
+test('wrap never cuts a word (a longer one gets its own line), and wrapCommand continues lines', () => {
   const long = 'x'.repeat(30);
-  assert.deepEqual(wrap(`a ${long} b`, 12), ['a', 'x'.repeat(12), 'x'.repeat(12), 'x'.repeat(6) + ' b']);
+  assert.deepEqual(wrap(`a ${long} b`, 12), ['a', long, 'b']);
+  assert.deepEqual(wrap(`holds: ${glue('a (takes)')}, ${glue('bb (drops)')}`, 12), ['holds:', 'a (takes),', 'bb (drops)']);
   assert.deepEqual(wrapCommand('vmsa-check check --preset p --variant v', 20), ['vmsa-check check \\', '--preset p \\', '--variant v']);
 });
