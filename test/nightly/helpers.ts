@@ -63,3 +63,39 @@ export function sarifSchemaErrors(log: unknown): string[] {
   }
   return sarifValidator(log) ? [] : (sarifValidator.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 }
+
+/** What junitparser (a real JUnit consumer, test/nightly/junit_consumer.py) reads from a junit.xml. */
+export interface JunitRead {
+  tests: number;
+  failures: number;
+  errors: number;
+  suites: {
+    name: string;
+    tests: number;
+    failures: number;
+    errors: number;
+    skipped: number | null;
+    cases: { name: string; passed: boolean; outcome: 'passed' | 'failure' | 'error' | 'skipped'; type: string | null; properties: [string, string][]; systemOut: string | null }[];
+  }[];
+}
+
+const PYTHON = '/usr/bin/python3';
+const CONSUMER = fileURLToPath(new URL('../../../test/nightly/junit_consumer.py', import.meta.url));
+const CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+
+/**
+ * Why a junitparser test must skip: Debian's python3-junitparser is missing
+ * (scripts/install-test-tools.sh installs it) and CI is not set. Under CI it
+ * never skips: the test then fails on the missing consumer.
+ */
+export function junitparserSkip(): string | false {
+  if (CI) return false;
+  const r = spawnSync(PYTHON, ['-c', 'import junitparser'], { encoding: 'utf8' });
+  return r.status === 0 ? false : `${PYTHON} cannot import junitparser (run scripts/install-test-tools.sh); CI is not set`;
+}
+
+export function junitparserRead(file: string): JunitRead {
+  const r = spawnSync(PYTHON, [CONSUMER, file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`junitparser could not read ${file} (exit ${r.status}): ${r.error?.message ?? r.stderr}`);
+  return JSON.parse(r.stdout) as JunitRead;
+}

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { NightlySummary } from '../../src/report/nightly-types.js';
 import { FINGERPRINT_KEY } from '../../src/report/sarif.js';
-import { junitSchemaErrors, run, sarifSchemaErrors, writeMatrix } from './helpers.js';
+import { junitparserRead, junitparserSkip, junitSchemaErrors, run, sarifSchemaErrors, writeMatrix } from './helpers.js';
 
 interface SarifLog {
   runs: {
@@ -87,12 +87,45 @@ test('junit.xml is valid against test/schemas/junit.xsd, one testcase per config
   assert.equal(Number(top[2]), (xml.match(/<failure /g) ?? []).length);
   // The failure of a violated property holds its trace text; its type says whether it was expected.
   const trace = readFileSync(join(dir, 'runs', 'd1-es-patch1-unrecorded-S9@ioctl-launch_update_vmsa.txt'), 'utf8'); // <label>-<property>@<site>
-  const s9 = /<testcase name="S9 vmsa-pa-coherent" classname="vmsa-check\.d1-es-patch1-unrecorded"[^>]*>\s*<failure message="([^"]*)" type="unexpected-violation">([^<]*)<\/failure>/.exec(xml);
+  const s9 = /<testcase name="S9 vmsa-pa-coherent" classname="vmsa-check\.d1-es-patch1-unrecorded"[^>]*>\s*<properties>[\s\S]*?<\/properties>\s*<failure message="([^"]*)" type="unexpected-violation">([^<]*)<\/failure>/.exec(xml);
   assert.ok(s9, 'S9 of d1-es-patch1-unrecorded is an unexpected-violation failure');
   assert.equal(s9[2]!.replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&'), trace);
-  assert.match(xml, /<testcase name="S5 no-null-vmsa-ref" classname="vmsa-check\.d1-es-launch-retry-patch1"[^>]*>\s*<failure [^>]*type="expected-violation">/);
+  // An expected violation passes: no <failure>, its sites and trace files as <properties>.
+  const s5 = /<testcase name="S5 no-null-vmsa-ref" classname="vmsa-check\.d1-es-launch-retry-patch1"[^>]*>([\s\S]*?)<\/testcase>/.exec(xml);
+  assert.ok(s5, 'S5 of d1-es-launch-retry-patch1 has a body');
+  assert.doesNotMatch(s5[1]!, /<failure/);
+  assert.match(s5[1]!, /<property name="verdict" value="violated as expected/);
+  assert.match(s5[1]!, /<property name="trace" value="runs\/d1-es-launch-retry-patch1-S5[^"]*\.txt"\/>/);
   assert.match(xml, /<testcase name="S2 no-leak-reuse" classname="vmsa-check\.u4-double-leak-patch1"[^>]*>\s*<failure [^>]*type="missing-violation"\/>/);
   assert.match(xml, /<testcase name="S1 no-double-free" classname="vmsa-check\.smoke-upstream-base" time="[\d.]+"\/>/);
+});
+
+test('junitparser (a real JUnit consumer) fails exactly the unexpected verdicts; an expected violation passes with its properties', { skip: junitparserSkip() }, () => {
+  const read = junitparserRead(join(dir, 'junit.xml'));
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as NightlySummary;
+  // What fails, derived from the summary: each unexpected property and each missing one.
+  const shouldFail = s.runs.flatMap((x) => [...x.unexpected, ...x.missing].map((id) => `${x.id} ${id}`)).sort();
+  const failing = read.suites.flatMap((su) => su.cases.filter((c) => !c.passed).map((c) => `${su.name} ${c.name.split(' ')[0]!}`)).sort();
+  assert.deepEqual(failing, shouldFail);
+  assert.deepEqual(shouldFail, ['d1-es-patch1-unrecorded S9', 'u4-double-leak-patch1 S2'], 'by hand: the matrix above');
+  assert.equal(read.failures, 2);
+  assert.equal(read.errors, 0);
+  // Each suite's declared counts agree with what junitparser finds in it.
+  for (const su of read.suites) {
+    assert.equal(su.tests, su.cases.length, su.name);
+    assert.equal(su.failures, su.cases.filter((c) => c.outcome === 'failure').length, su.name);
+  }
+  // Every expected violation is a passed case carrying its site and trace path.
+  for (const x of s.runs) {
+    const su = read.suites.find((y) => y.name === x.id)!;
+    for (const v of x.violations.filter((y) => y.expected)) {
+      const c = su.cases.find((y) => y.name.startsWith(`${v.property} `))!;
+      assert.equal(c.outcome, 'passed', `${x.id} ${v.property}`);
+      assert.ok(c.properties.some(([k, val]) => k === 'trace' && val === v.files.text), `${x.id} ${v.property} names ${v.files.text}`);
+      if (v.site !== undefined) assert.ok(c.properties.some(([k, val]) => k === 'site' && val === v.site));
+      assert.ok(c.systemOut?.includes(`${v.property} `), 'the trace in system-out');
+    }
+  }
 });
 
 test('junit.xsd rejects what CI servers reject', async () => {
