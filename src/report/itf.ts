@@ -29,7 +29,7 @@ export interface ItfMeta {
 
 export interface ItfState {
   /** step, actor and source are "none" for the initial state (ITF has no null). */
-  '#meta': { index: number; step: string; actor: string; source: string; stepIndex: number };
+  '#meta': { index: number; step: string; actor: string; source: string; stepIndex: number; rule?: string };
   [variable: string]: unknown;
 }
 
@@ -82,6 +82,8 @@ export function toItf<S, St extends Step>(
         actor: e.step?.actor ?? NONE,
         source: e.step?.source ?? NONE,
         stepIndex: e.stepIndex,
+        // The model's step rule (absent for models that name none): SARIF maps it to its source line.
+        ...(e.step?.rule !== undefined && { rule: e.step.rule }),
       },
       ...shown[i],
     })),

@@ -54,12 +54,32 @@ export async function junitSchemaErrors(xml: string): Promise<string[]> {
 type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 let sarifValidator: Validate | undefined;
 
+/**
+ * The official OASIS SARIF 2.1.0 schema (errata 01, the "os" schema),
+ * test/schemas/sarif-2.1.0.json, copied unchanged from the OASIS TC's
+ * repository (sarif-2.1/schema/sarif-schema-2.1.0.json): no npm package ships
+ * this final schema (@microsoft/jest-sarif ships the earlier draft rtm.5,
+ * which differs in 10 definitions, among them region, result, suppression).
+ * It is written in JSON Schema draft-04, which Ajv 8 does not load; of
+ * draft-04's differences it uses only the top-level "id" (its other keywords:
+ * type, $ref, items, required, enum, anyOf, oneOf, pattern, minimum,
+ * maximum, minItems, uniqueItems, additionalProperties, format, default,
+ * mean the same in draft-07), so it is read as draft-07 with "$id".
+ */
+export function officialSarifSchema(): Record<string, unknown> {
+  const text = readFileSync(join(SCHEMAS, 'sarif-2.1.0.json'), 'utf8');
+  const schema = JSON.parse(text) as Record<string, unknown>;
+  if (schema.$schema !== 'http://json-schema.org/draft-04/schema#') throw new Error(`unexpected SARIF schema dialect ${String(schema.$schema)}`);
+  const { id, $schema: _draft4, ...rest } = schema;
+  return { $schema: 'http://json-schema.org/draft-07/schema#', $id: id, ...rest };
+}
+
 export function sarifSchemaErrors(log: unknown): string[] {
   if (!sarifValidator) {
     const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
     const addFormats = createRequire(import.meta.url)('ajv-formats') as (a: Ajv) => Ajv;
     addFormats(ajv);
-    sarifValidator = ajv.compile(JSON.parse(readFileSync(join(SCHEMAS, 'sarif-2.1.0-subset.schema.json'), 'utf8')) as object);
+    sarifValidator = ajv.compile(officialSarifSchema());
   }
   return sarifValidator(log) ? [] : (sarifValidator.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 }
