@@ -12,6 +12,7 @@ import { check } from './check.js';
 import { EXIT, UsageError } from './errors.js';
 import { boundThreads, rejectRepeatedFlags, typedValue } from './flag-values.js';
 import { list, LISTS, type ListWhat } from './list.js';
+import { SCHEMA_KINDS, schemaOf, type SchemaKind } from './config-schemas.js';
 import { runMatrix } from './matrix.js';
 import { replayFile } from './replay.js';
 import { REPLAY_FORMATS, type ReplayFormat } from './replay-render.js';
@@ -145,6 +146,14 @@ async function main(argv: string[]): Promise<number> {
       (y) => y.positional('what', { choices: LISTS, describe: 'what to list' }),
       (a) => {
         process.stdout.write(`${list(a.what as ListWhat)}\n`);
+      },
+    )
+    .command(
+      'schema <which>',
+      'print the JSON Schema of a config file or a nightly matrix (name it in the file\'s "$schema" for editor completion)',
+      (y) => y.positional('which', { choices: SCHEMA_KINDS, describe: 'config or matrix' }),
+      (a) => {
+        process.stdout.write(`${JSON.stringify(schemaOf(a.which as SchemaKind), null, 2)}\n`);
       },
     )
     .command(

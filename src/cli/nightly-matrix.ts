@@ -10,6 +10,7 @@ import { DEADLOCK } from '../explorer/model.js';
 import { VARIANTS, type Variant } from '../model/config.js';
 import { PRESETS } from '../model/presets.js';
 import { jsonErrorLine } from '../io/safe-text.js';
+import { checkMatrixEntrySchema } from './config-schemas.js';
 import { UsageError } from './errors.js';
 import { buildModel, resolveTarget, type Target } from './target.js';
 
@@ -165,8 +166,9 @@ export function parseMatrix(text: string, file: string): MatrixEntry[] {
   }
   let list: unknown = json;
   if (isObj(json)) {
-    const extra = Object.keys(json).find((k) => k !== 'entries');
+    const extra = Object.keys(json).find((k) => k !== 'entries' && k !== '$schema'); // "$schema": for editors
     if (extra !== undefined) fail(`matrix ${file}`, `unknown field "${extra}" (a matrix is an array of entries or {"entries": [...]})`);
+    if (json.$schema !== undefined && typeof json.$schema !== 'string') fail(`matrix ${file}`, '"$schema" must be a string');
     list = json.entries;
   }
   if (!Array.isArray(list)) fail(`matrix ${file}`, 'must be a JSON array of entries {preset? | config?, variant, expect} or {"entries": [...]}');
@@ -225,6 +227,7 @@ export function resolveMatrix(entries: readonly MatrixEntry[], file: string): Re
       .sort((a, b) => byId(a.id, b.id));
     const unknown = entry.expect.find((p) => !properties.some((q) => q.id === p));
     if (unknown !== undefined) fail(where, `"expect" names "${unknown}", not a property (one of: ${properties.map((p) => p.id).join(', ')})`);
+    checkMatrixEntrySchema(entry, where); // last: the messages above know more
     return { id, entry, target: { ...target, label: id }, properties };
   });
 }

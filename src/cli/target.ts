@@ -11,6 +11,7 @@ import { findPreset, PRESETS, presetKnobs, type Preset } from '../model/presets.
 import { parseVcpuSet, type VcpuSet } from '../model/vcpu-set.js';
 import { jsonErrorLine } from '../io/safe-text.js';
 import { ModelSpecError, resolveModel } from '../models/index.js';
+import { checkConfigSchema } from './config-schemas.js';
 import { UsageError } from './errors.js';
 
 export type Target =
@@ -61,7 +62,7 @@ function readConfigFile(path: string): Partial<VmsaConfig> & { preset?: string }
     throw new UsageError(`config file ${path} is not valid JSON: ${jsonErrorLine(text, e)}`);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new UsageError(`config file ${path} must hold a JSON object`);
-  const allowed = ['preset', 'variant', 'vm', 'vcpus', 'gfns', 'knobs'];
+  const allowed = ['$schema', 'preset', 'variant', 'vm', 'vcpus', 'gfns', 'knobs']; // "$schema": for editors (vmsa-check schema config)
   const extra = Object.keys(json).filter((k) => !allowed.includes(k));
   if (extra.length > 0) throw new UsageError(`config file ${path}: unknown field "${extra[0]}" (allowed: ${allowed.join(', ')})`);
   return json as Partial<VmsaConfig> & { preset?: string };
@@ -111,6 +112,7 @@ export function resolveTarget(flags: TargetFlags, defaultVariant: Variant = 'pat
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
+  if (flags.config !== undefined) checkConfigSchema(file, flags.config); // last: the messages above know more
   const label = outputName(config, preset ?? null);
   return { kind: 'vmsa', config, preset: preset?.name ?? null, label };
 }

@@ -31,7 +31,7 @@ export interface ItfMeta {
 
 export interface ItfState {
   /** step, actor and source are "none" for the initial state (ITF has no null). */
-  '#meta': { index: number; step: string; actor: string; source: string; stepIndex: number; locks?: string[] };
+  '#meta': { index: number; step: string; actor: string; source: string; stepIndex: number; rule?: string; locks?: string[] };
   [variable: string]: unknown;
 }
 
@@ -95,6 +95,8 @@ export function toItf<S, St extends Step>(
         actor: e.step?.actor ?? NONE,
         source: e.step?.source ?? NONE,
         stepIndex: e.stepIndex,
+        // The model's step rule (absent for models that name none): SARIF maps it to its source line.
+        ...(e.step?.rule !== undefined && { rule: e.step.rule }),
         // The locks held during the step, marked "(takes)"/"(drops)" (step-locks.ts): not replayed, for readers.
         ...(e.step && model.locks && { locks: describeLockList(locksOfStep(model, v.trace[i - 1]!.state, e.step, e.state)) }),
       },

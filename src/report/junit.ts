@@ -1,14 +1,23 @@
 // JUnit XML for CI dashboards, in the common Jenkins/Surefire dialect
 // (test/schemas/junit.xsd): one <testsuite> per configuration, one <testcase>
-// per configuration x property. A violated property is a <failure> holding
-// its trace, one per site when it is violated at several (shortest first),
-// the message naming the sites (type "expected-violation" for a known defect
-// recorded in the matrix, "unexpected-violation" otherwise); an expected violation that did
-// not happen is a <failure> of type "missing-violation"; a property of a run
-// the budget stopped, or that never ran, is <skipped>; an internal error is
-// an <error> on every case of its run.
+// per configuration x property. A case fails only when its verdict is not the
+// one the matrix expects, so a night that is all as expected has no failure
+// and a dashboard stays green:
+// - a violation the matrix records (a known defect) PASSES; the case carries
+//   <properties> (verdict, and per site: the site, the trace length and the
+//   trace files, relative to the date folder) and the traces in <system-out>;
+// - an unexpected violation is a <failure> of type "unexpected-violation"
+//   holding its traces, one per site (shortest first), the message naming the
+//   sites; it carries the same <properties>;
+// - an expected violation that did not happen is a <failure> of type
+//   "missing-violation";
+// - a property of a run the budget stopped, or that never ran, is <skipped>;
+//   an internal error is an <error> on every case of its run.
+// <properties> inside <testcase> is what pytest's record_property writes and
+// what Jenkins' JUnit plugin and junitparser read.
 
-import type { NightlyRun, NightlySummary } from './nightly-types.js';
+import type { NightlyRun, NightlySummary, NightlyViolation } from './nightly-types.js';
+import { violationName } from './site.js';
 import { DEADLOCK_SITE } from '../explorer/trace.js';
 
 /** Characters XML 1.0 cannot hold at all (most C0 controls); replaced by U+FFFD. */
@@ -33,6 +42,17 @@ interface Case {
   kind: 'pass' | 'failure' | 'error' | 'skipped';
 }
 
+/** The violations of one property (one per site) as a case's <properties>. */
+function propertiesOf(verdict: string, vs: readonly NightlyViolation[]): string {
+  const pairs: [string, string][] = [['verdict', verdict]];
+  for (const x of vs) {
+    pairs.push(['violation', violationName(x.property, x.site)]);
+    if (x.site !== undefined) pairs.push(['site', x.site]);
+    pairs.push(['trace-length', String(x.traceLength)], ['trace', x.files.text], ['itf', x.files.itf]);
+  }
+  return `<properties>\n${pairs.map(([k, val]) => `        <property name="${k}" value="${xmlAttr(val)}"/>`).join('\n')}\n      </properties>`;
+}
+
 function casesOf(run: NightlyRun, readTrace: (relative: string) => string): Case[] {
   return run.properties.map((p) => {
     const name = `${p.id} ${p.name}`;
@@ -45,13 +65,16 @@ function casesOf(run: NightlyRun, readTrace: (relative: string) => string): Case
     const vs = run.violations.filter((x) => x.property === p.id).sort((a, b) => a.traceLength - b.traceLength);
     const v = vs[0];
     if (v) {
-      const type = v.expected ? 'expected-violation' : 'unexpected-violation';
+      const expected = vs.every((x) => x.expected);
       const sited = vs.filter((x) => x.site !== undefined && x.site !== DEADLOCK_SITE);
       const where =
         sited.length > 1 ? ` (at ${sited.length} sites: ${sited.map((x) => `${x.site} in ${x.traceLength} step${x.traceLength === 1 ? '' : 's'}`).join(', ')})` : '';
-      const message = `${v.expected ? 'violated (expected: a known defect recorded in the matrix)' : 'VIOLATED (not expected)'}: ${v.message}${where}`;
+      const verdict = expected ? 'violated as expected (a known defect recorded in the matrix)' : 'VIOLATED (not expected)';
+      const props = propertiesOf(verdict, vs);
       const traces = vs.map((x) => readTrace(x.files.text)).join('\n');
-      return { name, kind: 'failure', body: `<failure message="${xmlAttr(message)}" type="${type}">${xmlText(traces)}</failure>` };
+      if (expected) return { name, kind: 'pass', body: `${props}\n      <system-out>${xmlText(traces)}</system-out>` };
+      const message = `${verdict}: ${v.message}${where}`;
+      return { name, kind: 'failure', body: `${props}\n      <failure message="${xmlAttr(message)}" type="unexpected-violation">${xmlText(traces)}</failure>` };
     }
     if (!run.complete) {
       return { name, kind: 'skipped', body: `<skipped message="${xmlAttr(`incomplete (${run.stopReason}): not violated in the ${run.states} states explored`)}"/>` };

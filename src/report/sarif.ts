@@ -1,24 +1,38 @@
-// SARIF 2.1.0 for code-scanning dashboards: one rule per property, one
-// result per violation. A result's codeFlow has one threadFlow per actor
-// (ioctl, vcpu0, gmem, ...) holding that actor's steps; each location's
-// executionOrder is the step's position in the global trace (1-based), so a
-// viewer can replay the interleaving. partialFingerprints hash the property
-// id, the configuration (its reproduce command) and the trace's step labels
-// and nothing that changes from night to night (no times, no paths), so an
-// upload of the same violation is recognised as the same alert.
+// SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning): one rule
+// per property, one result per (property, site) violation.
+// - Each result's location is the model step in the repository that runs the
+//   check: the line of src/model/steps.ts that builds the violating step's
+//   rule (its site), else the line defining the property (a violation in the
+//   initial state, a deadlock, a test model); see src/report/source-lines.ts,
+//   generated from the sources. The kernel function of the last step is its
+//   logical location.
+// - A result's codeFlow has one threadFlow per actor (ioctl, vcpu0, gmem,
+//   ...); each location carries the step's source line and kernel function
+//   likewise, and its executionOrder is the step's position in the global
+//   trace (1-based), so a viewer can replay the interleaving.
+// - partialFingerprints hash the matrix entry id, the property and the site,
+//   nothing that changes from night to night (not the trace, which a model
+//   change may shorten), so GitHub keeps one alert across uploads.
+// - A violation the matrix expects (a known defect) carries a suppression of
+//   kind "external" whose justification names the preset and defect id, so
+//   it is not raised again every night.
 //
 // The objects are typed with @types/sarif (the SARIF 2.1.0 object model);
-// test/nightly/sarif.test.ts validates the output against
-// test/schemas/sarif-2.1.0.schema.json.
+// the tests validate the output against the official OASIS SARIF 2.1.0
+// schema (test/schemas/sarif-2.1.0.json).
 
 import { createHash } from 'node:crypto';
 import type * as Sarif from 'sarif';
 import type { ItfTrace } from './itf.js';
 import type { NightlyProperty, NightlyRun, NightlySummary, NightlyViolation } from './nightly-types.js';
 import { describeSite, violationName } from './site.js';
+import { PROPERTY_SOURCE_LINES, RULE_SOURCE_LINES, type SourceLine } from './source-lines.js';
+import { findPreset } from '../model/presets.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
-export const FINGERPRINT_KEY = 'vmsaCheckTrace/v1';
+export const FINGERPRINT_KEY = 'vmsaCheckViolation/v2';
+/** Repository-relative source paths resolve against the checkout (GitHub's convention). */
+export const SRCROOT = '%SRCROOT%';
 /** Relative artifact URIs are resolved against the folder holding results.sarif. */
 export const URI_BASE = 'NIGHTLYDIR';
 
@@ -27,17 +41,37 @@ export interface TraceStep {
   actor: string;
   /** The kernel function(s) the step stands for, e.g. "svm_vcpu_run() -> pre_svm_run()". */
   source: string;
+  /** The model's step rule, when the model names one. */
+  rule?: string;
 }
 
 /** The steps of an ITF trace (its first state is the initial state, not a step). */
 export function stepsOfItf(itf: ItfTrace): TraceStep[] {
-  return itf.states.slice(1).map((s) => ({ label: s['#meta'].step, actor: s['#meta'].actor, source: s['#meta'].source }));
+  return itf.states.slice(1).map((s) => {
+    const m = s['#meta'];
+    return { label: m.step, actor: m.actor, source: m.source, ...(m.rule !== undefined && { rule: m.rule }) };
+  });
 }
 
-export function fingerprintOf(property: string, command: string, steps: readonly TraceStep[]): string {
+/** Stable across nights: the entry, the property and the site, never the trace. */
+export function fingerprintOf(entry: string, property: string, site: string | undefined): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([property, command, steps.map((s) => s.label)]));
+  h.update(JSON.stringify([entry, property, site ?? null]));
   return h.digest('hex');
+}
+
+/** The source line of a step rule, if the model has one there. */
+export function ruleSourceLine(rule: string | undefined): SourceLine | undefined {
+  return rule !== undefined && Object.hasOwn(RULE_SOURCE_LINES, rule) ? RULE_SOURCE_LINES[rule] : undefined;
+}
+
+/** Where a violation is shown: its site's step, else the property's definition. */
+export function violationSourceLine(property: string, site: string | undefined): SourceLine | undefined {
+  return ruleSourceLine(site) ?? (Object.hasOwn(PROPERTY_SOURCE_LINES, property) ? PROPERTY_SOURCE_LINES[property] : undefined);
+}
+
+function physical(at: SourceLine): Sarif.PhysicalLocation {
+  return { artifactLocation: { uri: at.file, uriBaseId: SRCROOT }, region: { startLine: at.line } };
 }
 
 /** "svm_vcpu_run() -> pre_svm_run() -> pre_sev_run()" -> innermost name and the whole chain. */
@@ -52,13 +86,21 @@ export function threadFlowsOf(steps: readonly TraceStep[]): Sarif.ThreadFlow[] {
   steps.forEach((s, i) => {
     let list = byActor.get(s.actor);
     if (!list) byActor.set(s.actor, (list = []));
+    const at = ruleSourceLine(s.rule);
     list.push({
       executionOrder: i + 1,
-      location: { message: { text: s.label }, logicalLocations: [logical(s.source)] },
+      location: { ...(at && { physicalLocation: physical(at) }), message: { text: s.label }, logicalLocations: [logical(s.source)] },
       importance: i === steps.length - 1 ? 'essential' : 'important',
     });
   });
   return [...byActor.entries()].map(([actor, locations]) => ({ id: actor, message: { text: `thread ${actor}` }, locations }));
+}
+
+/** Why an expected violation is not an alert: the preset and the defect it reproduces. */
+function justification(run: NightlyRun): string {
+  const defect = run.preset !== null ? findPreset(run.preset)?.defect : undefined;
+  const preset = run.preset !== null ? `preset ${run.preset}${defect !== undefined && defect !== '-' ? `, known defect ${defect}` : ''}; ` : '';
+  return `a known defect the nightly matrix expects (${preset}entry ${run.id})`;
 }
 
 function ruleOf(p: NightlyProperty): Sarif.ReportingDescriptor {
@@ -82,6 +124,7 @@ function resultOf(
   const last = steps[steps.length - 1];
   const what = v.expected ? 'known defect (expected in the matrix)' : 'NOT EXPECTED';
   const site = describeSite(v.kind, v.site);
+  const at = violationSourceLine(v.property, v.site);
   return {
     ruleId: v.property,
     ruleIndex,
@@ -92,7 +135,7 @@ function resultOf(
     },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri: v.files.text, uriBaseId: URI_BASE } },
+        ...(at && { physicalLocation: physical(at) }),
         ...(last && { logicalLocations: [logical(last.source)] }),
         message: { text: last ? `last step: ${last.label}` : 'a violation in an initial state' },
       },
@@ -100,7 +143,8 @@ function resultOf(
     ...(steps.length > 0 && {
       codeFlows: [{ message: { text: `shortest trace, ${steps.length} steps, one thread flow per thread` }, threadFlows: threadFlowsOf(steps) }],
     }),
-    partialFingerprints: { [FINGERPRINT_KEY]: fingerprintOf(v.property, run.command, steps) },
+    partialFingerprints: { [FINGERPRINT_KEY]: fingerprintOf(run.id, v.property, v.site) },
+    ...(v.expected && { suppressions: [{ kind: 'external', status: 'accepted', justification: justification(run) }] }),
     ...(baseline !== undefined && { baselineState: baseline }),
     properties: {
       entry: run.id,
@@ -109,6 +153,7 @@ function resultOf(
       expected: v.expected,
       traceLength: v.traceLength,
       ...(v.site !== undefined && { site: v.site }),
+      trace: v.files.text,
       itf: v.files.itf,
       tags: [run.variant ?? 'test-model', ...(run.preset ? [run.preset] : [])],
     },
@@ -154,7 +199,10 @@ export function renderSarif(summary: NightlySummary, readItf: (relative: string)
         // The category (before the last "/") is the same every night, so a
         // dashboard tracks the alerts across uploads.
         automationDetails: { id: `vmsa-check-nightly/${summary.date}` },
-        originalUriBaseIds: { [URI_BASE]: { description: { text: 'the nightly date folder that holds results.sarif' } } },
+        originalUriBaseIds: {
+          [SRCROOT]: { description: { text: 'the root of the vmsa-check repository that ran the check' } },
+          [URI_BASE]: { description: { text: 'the nightly date folder that holds results.sarif (trace files: properties.trace, properties.itf)' } },
+        },
         invocations: [{ executionSuccessful: !failed, exitCode: summary.exitCode }],
         results,
       },

@@ -1,6 +1,6 @@
 // A nightly over a small matrix with every kind of outcome (as expected, an
 // unexpected violation, a missing expected one): exit 1, and junit.xml and
-// results.sarif valid against the shipped schemas, with the structure CI
+// results.sarif valid against the shipped schemas (the official SARIF 2.1.0 one), with the structure CI
 // dashboards rely on. The expected ids come from docs/model.md's verdicts
 // (test/model/presets.test.ts): smoke holds on upstream-base and violates B1
 // on patch1; d1-es-launch-retry violates S5 and S9 on patch1; u4-double-leak
@@ -11,9 +11,15 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { NightlySummary } from '../../src/report/nightly-types.js';
 import { FINGERPRINT_KEY } from '../../src/report/sarif.js';
-import { junitSchemaErrors, run, sarifSchemaErrors, writeMatrix } from './helpers.js';
+import { junitparserRead, junitparserSkip, junitSchemaErrors, run, sarifSchemaErrors, writeMatrix } from './helpers.js';
+
+interface SarifPhysical {
+  artifactLocation: { uri: string; uriBaseId: string };
+  region: { startLine: number };
+}
 
 interface SarifLog {
   runs: {
@@ -22,9 +28,16 @@ interface SarifLog {
       ruleId: string;
       ruleIndex: number;
       level: string;
+      locations: { physicalLocation?: SarifPhysical; logicalLocations?: { name: string; kind: string }[] }[];
       partialFingerprints: Record<string, string>;
-      properties: { entry: string; expected: boolean };
-      codeFlows: { threadFlows: { id: string; locations: { executionOrder: number; location: { message: { text: string } } }[] }[] }[];
+      suppressions?: { kind: string; justification: string }[];
+      properties: { entry: string; expected: boolean; site?: string };
+      codeFlows: {
+        threadFlows: {
+          id: string;
+          locations: { executionOrder: number; location: { message: { text: string }; physicalLocation?: SarifPhysical; logicalLocations: { name: string }[] } }[];
+        }[];
+      }[];
     }[];
   }[];
 }
@@ -112,12 +125,45 @@ test('junit.xml is valid against test/schemas/junit.xsd, one testcase per config
   assert.equal(Number(top[2]), (xml.match(/<failure /g) ?? []).length);
   // The failure of a violated property holds its trace text; its type says whether it was expected.
   const trace = readFileSync(join(dir, 'runs', 'd1-es-patch1-unrecorded-S9@ioctl-launch_update_vmsa.txt'), 'utf8'); // <label>-<property>@<site>
-  const s9 = /<testcase name="S9 vmsa-pa-coherent" classname="vmsa-check\.d1-es-patch1-unrecorded"[^>]*>\s*<failure message="([^"]*)" type="unexpected-violation">([^<]*)<\/failure>/.exec(xml);
+  const s9 = /<testcase name="S9 vmsa-pa-coherent" classname="vmsa-check\.d1-es-patch1-unrecorded"[^>]*>\s*<properties>[\s\S]*?<\/properties>\s*<failure message="([^"]*)" type="unexpected-violation">([^<]*)<\/failure>/.exec(xml);
   assert.ok(s9, 'S9 of d1-es-patch1-unrecorded is an unexpected-violation failure');
   assert.equal(s9[2]!.replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&'), trace);
-  assert.match(xml, /<testcase name="S5 no-null-vmsa-ref" classname="vmsa-check\.d1-es-launch-retry-patch1"[^>]*>\s*<failure [^>]*type="expected-violation">/);
+  // An expected violation passes: no <failure>, its sites and trace files as <properties>.
+  const s5 = /<testcase name="S5 no-null-vmsa-ref" classname="vmsa-check\.d1-es-launch-retry-patch1"[^>]*>([\s\S]*?)<\/testcase>/.exec(xml);
+  assert.ok(s5, 'S5 of d1-es-launch-retry-patch1 has a body');
+  assert.doesNotMatch(s5[1]!, /<failure/);
+  assert.match(s5[1]!, /<property name="verdict" value="violated as expected/);
+  assert.match(s5[1]!, /<property name="trace" value="runs\/d1-es-launch-retry-patch1-S5[^"]*\.txt"\/>/);
   assert.match(xml, /<testcase name="S2 no-leak-reuse" classname="vmsa-check\.u4-double-leak-patch1"[^>]*>\s*<failure [^>]*type="missing-violation"\/>/);
   assert.match(xml, /<testcase name="S1 no-double-free" classname="vmsa-check\.smoke-upstream-base" time="[\d.]+"\/>/);
+});
+
+test('junitparser (a real JUnit consumer) fails exactly the unexpected verdicts; an expected violation passes with its properties', { skip: junitparserSkip() }, () => {
+  const read = junitparserRead(join(dir, 'junit.xml'));
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as NightlySummary;
+  // What fails, derived from the summary: each unexpected property and each missing one.
+  const shouldFail = s.runs.flatMap((x) => [...x.unexpected, ...x.missing].map((id) => `${x.id} ${id}`)).sort();
+  const failing = read.suites.flatMap((su) => su.cases.filter((c) => !c.passed).map((c) => `${su.name} ${c.name.split(' ')[0]!}`)).sort();
+  assert.deepEqual(failing, shouldFail);
+  assert.deepEqual(shouldFail, ['d1-es-patch1-unrecorded S9', 'u4-double-leak-patch1 S2'], 'by hand: the matrix above');
+  assert.equal(read.failures, 2);
+  assert.equal(read.errors, 0);
+  // Each suite's declared counts agree with what junitparser finds in it.
+  for (const su of read.suites) {
+    assert.equal(su.tests, su.cases.length, su.name);
+    assert.equal(su.failures, su.cases.filter((c) => c.outcome === 'failure').length, su.name);
+  }
+  // Every expected violation is a passed case carrying its site and trace path.
+  for (const x of s.runs) {
+    const su = read.suites.find((y) => y.name === x.id)!;
+    for (const v of x.violations.filter((y) => y.expected)) {
+      const c = su.cases.find((y) => y.name.startsWith(`${v.property} `))!;
+      assert.equal(c.outcome, 'passed', `${x.id} ${v.property}`);
+      assert.ok(c.properties.some(([k, val]) => k === 'trace' && val === v.files.text), `${x.id} ${v.property} names ${v.files.text}`);
+      if (v.site !== undefined) assert.ok(c.properties.some(([k, val]) => k === 'site' && val === v.site));
+      assert.ok(c.systemOut?.includes(`${v.property} `), 'the trace in system-out');
+    }
+  }
 });
 
 test('junit.xsd rejects what CI servers reject', async () => {
@@ -159,11 +205,52 @@ test('results.sarif is valid SARIF 2.1.0: one rule per property, one result per 
   // u4 on patch1: S9 after LAUNCH_START and the failed launch, both on the ioctl thread.
   const u4 = sr.results.find((x) => x.properties.entry === 'u4-double-leak-patch1')!;
   assert.deepEqual(u4.codeFlows[0]!.threadFlows.map((f) => f.id), ['ioctl']);
-  // The same violation on two entries with the same configuration gets the same
-  // fingerprint (it is the same alert); different properties differ.
+  // The fingerprint is the entry, the property and the site: two entries of the
+  // same configuration are two alerts; different properties differ.
   const fp = (entry: string, rule: string): string => sr.results.find((x) => x.properties.entry === entry && x.ruleId === rule)!.partialFingerprints[FINGERPRINT_KEY]!;
-  assert.equal(fp('d1-es-launch-retry-patch1', 'S5'), fp('d1-es-patch1-unrecorded', 'S5'));
+  assert.notEqual(fp('d1-es-launch-retry-patch1', 'S5'), fp('d1-es-patch1-unrecorded', 'S5'));
   assert.notEqual(fp('d1-es-launch-retry-patch1', 'S5'), fp('d1-es-launch-retry-patch1', 'S9'));
+  assert.equal(new Set(sr.results.map((x) => x.partialFingerprints[FINGERPRINT_KEY])).size, sr.results.length, 'one alert per result');
+});
+
+/** The text of a repository file's line (SARIF regions are 1-based). */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const lineAt = (p: SarifPhysical): string => readFileSync(join(ROOT, p.artifactLocation.uri), 'utf8').split('\n')[p.region.startLine - 1] ?? '';
+
+test('SARIF for code scanning: every result points at the model step source line, thread flows too, expected defects suppressed', () => {
+  const log = JSON.parse(readFileSync(join(dir, 'results.sarif'), 'utf8')) as SarifLog;
+  const sr = log.runs[0]!;
+  assert.ok(sr.results.length > 0);
+  for (const res of sr.results) {
+    const what = `${res.properties.entry} ${res.ruleId}@${res.properties.site}`;
+    const loc = res.locations[0]!;
+    assert.ok(loc.physicalLocation, `${what}: a physical location (GitHub requires one with a region)`);
+    assert.equal(loc.physicalLocation.artifactLocation.uriBaseId, '%SRCROOT%');
+    assert.ok(loc.physicalLocation.region.startLine >= 1);
+    // Every site of this matrix is a step rule (no initial-state or deadlock
+    // violation): the line builds that step.
+    assert.ok(lineAt(loc.physicalLocation).includes(`'${res.properties.site!}'`), `${what}: ${lineAt(loc.physicalLocation)}`);
+    assert.equal(loc.logicalLocations?.[0]?.kind, 'function');
+    // The last step is the violating one: its thread-flow location is the result's.
+    const steps = res.codeFlows[0]!.threadFlows.flatMap((f) => f.locations).sort((a, b) => a.executionOrder - b.executionOrder);
+    for (const st of steps) {
+      assert.ok(st.location.physicalLocation, `${what}: step ${st.executionOrder} has a source line`);
+      assert.match(lineAt(st.location.physicalLocation), /(spec\(|rule: )'/);
+      assert.ok(st.location.logicalLocations[0]!.name.length > 0);
+    }
+    assert.deepEqual(steps[steps.length - 1]!.location.physicalLocation, loc.physicalLocation);
+    assert.deepEqual(steps[steps.length - 1]!.location.logicalLocations, loc.logicalLocations);
+    // Suppressed exactly when expected, naming the preset and its defect id.
+    if (res.properties.expected) {
+      assert.equal(res.suppressions?.length, 1, what);
+      assert.equal(res.suppressions[0]!.kind, 'external');
+    } else assert.equal(res.suppressions, undefined, what);
+  }
+  // Defect ids by hand from src/model/presets.ts: d1-es-launch-retry reproduces D1; smoke is a sanity preset (no defect).
+  const just = (entry: string, rule: string): string => sr.results.find((x) => x.properties.entry === entry && x.ruleId === rule)!.suppressions![0]!.justification;
+  assert.match(just('d1-es-launch-retry-patch1', 'S5'), /preset d1-es-launch-retry, known defect D1\b/);
+  assert.match(just('smoke-patch1', 'B1'), /preset smoke;/);
+  assert.equal(sr.results.filter((x) => x.suppressions).length, sr.results.filter((x) => x.properties.expected).length);
 });
 
 test('the SARIF schema rejects what it must', () => {

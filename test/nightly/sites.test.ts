@@ -15,7 +15,7 @@ import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import type { RunSummary } from '../../src/cli/run.js';
 import type { NightlySummary } from '../../src/report/nightly-types.js';
-import { junitSchemaErrors, run, sarifSchemaErrors, writeMatrix } from './helpers.js';
+import { junitparserRead, junitparserSkip, junitSchemaErrors, run, sarifSchemaErrors, writeMatrix } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmsa-check-sites-'));
 
@@ -54,7 +54,7 @@ test('check --json: a site per violation, a trace file pair per site, one summar
   assert.match(text.out, /VIOLATED shut a-door-is-shut at open b: .*\(shortest trace: 3 steps\)/);
 });
 
-test('a nightly lists each site: summary, Markdown, index, SARIF and JUnit', async () => {
+test('a nightly lists each site: summary, Markdown, index, SARIF and JUnit', async (t) => {
   const file = writeMatrix(tmp, 'matrix.json', [{ preset: 'd2-stale-vmsa-pa', variant: 'patch1', expect: ['S4', 'S9'] }]);
   const out = join(tmp, 'nightly');
   const r = run('nightly', '--matrix', file, '--out', out, '--date', '2025-06-01', '--quiet');
@@ -84,13 +84,21 @@ test('a nightly lists each site: summary, Markdown, index, SARIF and JUnit', asy
     sarif.runs[0]!.results.filter((x) => x.ruleId === 'S9').map((x) => x.properties.site),
     S9_SITES,
   );
-  // JUnit: one case per property; S9's failure names its three sites and holds their three traces.
+  // JUnit: one case per property; S9, expected, passes and names its three sites and trace files.
   const xml = readFileSync(join(dir, 'junit.xml'), 'utf8');
   assert.deepEqual(await junitSchemaErrors(xml), []);
-  const s9 = /<testcase name="S9 vmsa-pa-coherent"[^>]*>\s*<failure message="([^"]*)" type="expected-violation">([^<]*)<\/failure>/.exec(xml);
-  assert.ok(s9, 'S9 is one failed case');
-  assert.match(s9[1]!, /at 3 sites: ioctl\/launch_update_vmsa in 1 step, kvm_run\/vmrun in 3 steps, kvm_run\/exit in 3 steps/);
-  assert.equal((s9[2]!.match(/^vmsa-check: S9 vmsa-pa-coherent violated$/gm) ?? []).length, 3, 'the three traces');
+  const s9 = /<testcase name="S9 vmsa-pa-coherent"[^>]*>([\s\S]*?)<\/testcase>/.exec(xml);
+  assert.ok(s9, 'S9 has a body');
+  assert.doesNotMatch(s9[1]!, /<failure/, 'an expected violation passes');
+  assert.deepEqual([...s9[1]!.matchAll(/<property name="site" value="([^"]+)"\/>/g)].map((m) => m[1]!.replace(/&gt;/g, '>')), run0.violations.filter((v) => v.property === 'S9').map((v) => v.site));
+  assert.equal((s9[1]!.match(/(?:^|<system-out>)vmsa-check: S9 vmsa-pa-coherent violated$/gm) ?? []).length, 3, 'the three traces in system-out');
+  // A night all as expected (exit 0 above): a real JUnit consumer sees no failure.
+  const skip = junitparserSkip();
+  if (skip === false) {
+    const read = junitparserRead(join(dir, 'junit.xml'));
+    assert.equal(read.failures, 0);
+    assert.deepEqual(read.suites.flatMap((su) => su.cases.filter((c) => !c.passed && c.outcome !== 'skipped').map((c) => c.name)), []);
+  } else t.diagnostic(`junitparser part skipped: ${skip}`);
   // The run's HTML report: one section per site.
   const html = readFileSync(join(dir, run0.reports.html!), 'utf8');
   assert.deepEqual(
