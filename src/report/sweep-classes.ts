@@ -22,6 +22,12 @@
 //   d6/u2 patch1 B3@es_init_vmcb/install, S12@es_init_vmcb/install D6
 //   u2 every variant S3@gmem/free_folio, upstream-base S9@gmem/free_folio U2
 //   u4 upstream-base and 7.3 S2@destroy, S10@destroy ............. U4
+//
+// Entries with a `witness` came from the first sweep (docs/findings.md): a
+// known defect at another site (an INIT accepted by KVM_GET_MP_STATE ends
+// its reset in sev_es_init_vmcb() with no return to userspace, so B2/S9
+// fire there; dump_vmcb() reads a punched vmsa_pa as VMRUN does), and N1,
+// the candidate new defect on 7.3 (n1-dump-punched-vmsa).
 
 import type { Variant } from '../model/config.js';
 
@@ -34,6 +40,11 @@ export interface ClassEntry {
   defect: string;
   /** The presets whose runs show this (variant, property, site): where the entry comes from. */
   presets: readonly string[];
+  /**
+   * An entry a sweep found (docs/findings.md): the smallest configuration
+   * that shows it (test/cli/sweep.test.ts runs it on the entry's variants).
+   */
+  witness?: { vm: 'es' | 'snp'; vcpus: number; knobs: Record<string, boolean | number> };
 }
 
 /** A hole punch in the trace (src/model/kernel/gmem.ts: the gmem actor's steps). */
@@ -52,8 +63,15 @@ export const CLASS_TABLE: readonly ClassEntry[] = [
   { variants: ['patch1'], property: 'S4', site: 'kvm_run/vmrun', trace: { lacks: PUNCH }, defect: 'D2', presets: ['d2-stale-vmsa-pa', 'd7-dump-freed-vmsa'] },
   { variants: ['patch1'], property: 'S9', site: 'kvm_run/vmrun', trace: { lacks: PUNCH }, defect: 'D2', presets: ['d2-stale-vmsa-pa'] },
   { variants: ['patch1'], property: 'S9', site: 'kvm_run/exit', trace: { lacks: PUNCH }, defect: 'D2', presets: ['d2-stale-vmsa-pa', 'd7-dump-freed-vmsa'] },
-  { variants: ['patch1'], property: 'S4D', site: 'dump_vmcb', defect: 'D7', presets: ['d7-dump-freed-vmsa'] },
-  { variants: ['patch1'], property: 'S9', site: 'dump_vmcb', defect: 'D7', presets: ['d7-dump-freed-vmsa'] },
+  { variants: ['upstream-base', 'patch1'], property: 'S4D', site: 'dump_vmcb', trace: { has: PUNCH }, defect: 'U2', presets: ['n1-dump-punched-vmsa'] },
+  { variants: ['upstream-base', 'patch1'], property: 'S9', site: 'dump_vmcb', trace: { has: PUNCH }, defect: 'U2', presets: ['n1-dump-punched-vmsa'] },
+  { variants: ['upstream-7.3'], property: 'S4D', site: 'dump_vmcb', trace: { has: PUNCH }, defect: 'N1', presets: ['n1-dump-punched-vmsa'] },
+  { variants: ['patch1'], property: 'S4D', site: 'dump_vmcb', trace: { lacks: PUNCH }, defect: 'D7', presets: ['d7-dump-freed-vmsa'] },
+  { variants: ['patch1'], property: 'S9', site: 'dump_vmcb', trace: { lacks: PUNCH }, defect: 'D7', presets: ['d7-dump-freed-vmsa'] },
+  { variants: ['upstream-base'], property: 'B2', site: 'es_init_vmcb', defect: 'U1', presets: [], witness: { vm: 'snp', vcpus: 2, knobs: { injectInit: true, maxApRequests: 1, allowDestroy: true } } },
+  { variants: ['patch1'], property: 'B2', site: 'es_init_vmcb/install', defect: 'D5', presets: [], witness: { vm: 'snp', vcpus: 2, knobs: { injectInit: true, maxApRequests: 2, allowDestroy: true } } },
+  { variants: ['upstream-base'], property: 'S9', site: 'es_init_vmcb', trace: { has: PUNCH }, defect: 'U2', presets: [], witness: { vm: 'snp', vcpus: 2, knobs: { injectInit: true, punchHole: true, maxApRequests: 1 } } },
+  { variants: ['patch1'], property: 'S9', site: 'es_init_vmcb/install', trace: { has: PUNCH }, defect: 'U2', presets: [], witness: { vm: 'snp', vcpus: 2, knobs: { injectInit: true, punchHole: true, maxApRequests: 1 } } },
   { variants: ['patch1'], property: 'B2', site: 'kvm_run/exit', defect: 'D5', presets: ['d5-ap-destroy-guest-invalid', 'u1-destroy-reinstalls-kvm-vmsa'] },
   { variants: ['patch1'], property: 'B2', site: 'kvm_run/vmrun', defect: 'D5', presets: ['d5-ap-destroy-guest-invalid', 'u1-destroy-reinstalls-kvm-vmsa'] },
   { variants: ['upstream-base'], property: 'B2', site: 'kvm_run/exit', defect: 'U1', presets: ['d5-ap-destroy-guest-invalid', 'u1-destroy-reinstalls-kvm-vmsa'] },
@@ -78,6 +96,9 @@ export const DEFECT_VARIANTS: Record<string, readonly Variant[]> = {
   U1: ['upstream-base'],
   U2: ['upstream-base', 'patch1', 'upstream-7.3'],
   U4: ['upstream-base', 'upstream-7.3'],
+  // Candidate, found by the sweep (docs/findings.md): dump_vmcb() after a failed VMRUN hands a
+  // punched, freed guest VMSA page to SNP_DBG_DECRYPT; KVM_REQ_VMSA_PAGE_RELOAD is consumed only before entry.
+  N1: ['upstream-7.3'],
 };
 
 export const UNCLASSIFIED = 'unclassified';
