@@ -26,7 +26,8 @@
 // Entries with a `witness` came from the first sweep (docs/findings.md): a
 // known defect at another site (an INIT accepted by KVM_GET_MP_STATE ends
 // its reset in sev_es_init_vmcb() with no return to userspace, so B2/S9
-// fire there; dump_vmcb() reads a punched vmsa_pa as VMRUN does), and N1,
+// fire there; dump_vmcb() reads a punched vmsa_pa as VMRUN does; a VM
+// killed by a failed rmp_make_shared() leaves KVM_RUN at kvm_run/vm_dead), and N1,
 // the candidate new defect on 7.3 (n1-dump-punched-vmsa).
 
 import type { Variant } from '../model/config.js';
@@ -71,6 +72,9 @@ export const CLASS_TABLE: readonly ClassEntry[] = [
   { variants: ['upstream-base'], property: 'B2', site: 'es_init_vmcb', defect: 'U1', presets: [], witness: { vm: 'snp', vcpus: 2, knobs: { injectInit: true, maxApRequests: 1, allowDestroy: true } } },
   { variants: ['patch1'], property: 'B2', site: 'es_init_vmcb/install', defect: 'D5', presets: [], witness: { vm: 'snp', vcpus: 2, knobs: { injectInit: true, maxApRequests: 2, allowDestroy: true } } },
   { variants: ['upstream-base'], property: 'S9', site: 'es_init_vmcb', trace: { has: PUNCH }, defect: 'U2', presets: [], witness: { vm: 'snp', vcpus: 2, knobs: { injectInit: true, punchHole: true, maxApRequests: 1 } } },
+  // A failed rmp_make_shared() KVM_BUGs the VM: the thread leaves through KVM_REQ_VM_DEAD, where the idle invariants fire.
+  { variants: ['patch1'], property: 'B2', site: 'kvm_run/vm_dead', defect: 'D5', presets: [], witness: { vm: 'snp', vcpus: 2, knobs: { rmpMakeSharedFail: true, maxApRequests: 1, allowDestroy: true } } },
+  { variants: ['patch1'], property: 'S9', site: 'kvm_run/vm_dead', trace: { has: PUNCH }, defect: 'U2', presets: [], witness: { vm: 'snp', vcpus: 2, knobs: { rmpMakeSharedFail: true, punchHole: true, maxApRequests: 2 } } },
   { variants: ['patch1'], property: 'S9', site: 'es_init_vmcb/install', trace: { has: PUNCH }, defect: 'U2', presets: [], witness: { vm: 'snp', vcpus: 2, knobs: { injectInit: true, punchHole: true, maxApRequests: 1 } } },
   { variants: ['patch1'], property: 'B2', site: 'kvm_run/exit', defect: 'D5', presets: ['d5-ap-destroy-guest-invalid', 'u1-destroy-reinstalls-kvm-vmsa'] },
   { variants: ['patch1'], property: 'B2', site: 'kvm_run/vmrun', defect: 'D5', presets: ['d5-ap-destroy-guest-invalid', 'u1-destroy-reinstalls-kvm-vmsa'] },
