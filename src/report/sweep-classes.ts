@@ -51,6 +51,9 @@ export interface ClassEntry {
 /** A hole punch in the trace (src/model/kernel/gmem.ts: the gmem actor's steps). */
 const PUNCH = /^gmem: /;
 
+/** gmemInvalidateFail chosen (src/model/kernel/gmem.ts): sev_gmem_invalidate()'s rmp_make_shared() failed. */
+const GMEM_INVALIDATE_FAILS = /sev_gmem_invalidate: rmp_make_shared fails/;
+
 const ALL: readonly Variant[] = ['upstream-base', 'patch1', 'upstream-7.3'];
 
 /** First match wins: the trace-conditioned entries come before the plain ones. */
@@ -85,6 +88,9 @@ export const CLASS_TABLE: readonly ClassEntry[] = [
   { variants: ['patch1'], property: 'S12', site: 'es_init_vmcb/install', defect: 'D6', presets: ['d6-double-gmem-lookup', 'u2-punch-running-vmsa', 'u2-punch-flush-waits'] },
   { variants: ALL, property: 'S3', site: 'gmem/free_folio', defect: 'U2', presets: ['u2-punch-running-vmsa', 'u2-punch-flush-waits'] },
   { variants: ['upstream-base', 'patch1'], property: 'S9', site: 'gmem/free_folio', defect: 'U2', presets: ['u2-punch-running-vmsa', 'u2-punch-flush-waits'] },
+  // Sweep 2: a firmware failure of sev_gmem_invalidate()'s rmp_make_shared() at teardown frees the
+  // assigned gmem page anyway: U2's WARN-and-free without a running vCPU (docs/model.md, "gmemInvalidateFail").
+  { variants: ALL, property: 'S3', site: 'destroy', trace: { has: GMEM_INVALIDATE_FAILS }, defect: 'U2', presets: [], witness: { vm: 'snp', vcpus: 2, knobs: { gmemInvalidateFail: true, maxApRequests: 1 } } },
   { variants: ['upstream-base', 'upstream-7.3'], property: 'S2', site: 'destroy', defect: 'U4', presets: ['u4-double-leak'] },
   { variants: ['upstream-base', 'upstream-7.3'], property: 'S10', site: 'destroy', defect: 'U4', presets: ['u4-double-leak'] },
 ];
