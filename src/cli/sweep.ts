@@ -73,7 +73,7 @@ function runOf(item: SweepItem, target: Target, outcome: RunOutcome, out: string
     property: v.property,
     site: v.site,
     traceLength: v.traceLength,
-    class: classify(item.config.variant, v.property, v.site, v.files.itf ? traceSteps(join(runsDir, relative(runsDir, v.files.itf))) : null),
+    class: classify(item.config.variant, v.property, v.site, v.files.itf ? traceSteps(v.files.itf) : null),
     text: rel(v.files.text),
     itf: rel(v.files.itf),
   }));
