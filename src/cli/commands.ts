@@ -18,6 +18,7 @@ import { replayFile } from './replay.js';
 import { REPLAY_FORMATS, type ReplayFormat } from './replay-render.js';
 import { runDiff } from './diff.js';
 import { DEFAULT_BUDGET_SECONDS, runNightly } from './nightly.js';
+import { sweepCommand } from './sweep-command.js';
 import { VERSION } from './version.js';
 import { WriteError } from './write-output.js';
 
@@ -236,6 +237,7 @@ async function main(argv: string[]): Promise<number> {
         ).code;
       },
     )
+    .command(sweepCommand(positive, wholeNumber, (c) => (code = c)))
     .demandCommand(1, 'name a command: check, list, replay or default (vmsa-check --help)')
     .check((a) => {
       // A path flag given twice would reach the file system as an array.

@@ -62,6 +62,8 @@ export const EXPECTED: Record<string, Record<Variant, string[]>> = {
   // patch1 S12 is D6(a): the punch can come between patch 1's two lookups (issue 15).
   'u2-punch-running-vmsa': { 'upstream-base': ['S3', 'S4', 'S9'], patch1: ['B1', 'S3', 'S4', 'S9', 'S12'], 'upstream-7.3': ['S3'] },
   'u2-punch-flush-waits': { 'upstream-base': ['S3', 'S4', 'S9'], patch1: ['B1', 'S3', 'S4', 'S9', 'S12'], 'upstream-7.3': [] },
+  // Found by the sweep (docs/findings.md): 7.3's reload request does not cover dump_vmcb() (N1).
+  'n1-dump-punched-vmsa': { 'upstream-base': ['S3', 'S4', 'S4D', 'S9'], patch1: ['B1', 'S3', 'S4', 'S4D', 'S9', 'S12'], 'upstream-7.3': ['S4D'] },
   'u4-double-leak': { 'upstream-base': ['S2', 'S10'], patch1: ['S9'], 'upstream-7.3': ['S2', 'S10'] },
 };
 

@@ -116,6 +116,15 @@ export const PRESETS: readonly Preset[] = [
     knobs: { maxApRequests: 1, punchHole: true, punchFlushWaits: true },
   },
   {
+    name: 'n1-dump-punched-vmsa',
+    defect: 'N1',
+    description: 'SNP, 2 vCPUs sharing one guest VMSA gfn (the second VMRUN on it fails, VMEXIT_INVALID), dump_invalid_vmcb=1: a PUNCH_HOLE between the failed VMRUN and dump_vmcb() frees the page, and sev_decrypt_vmsa() hands vmsa_pa to SNP_DBG_DECRYPT (S4D). The flush waits, so 7.3 holds S3; its KVM_REQ_VMSA_PAGE_RELOAD is consumed only before the next entry (found by the sweep, docs/findings.md).',
+    vm: 'snp',
+    vcpus: 2,
+    gfns: 1,
+    knobs: { maxApRequests: 2, punchHole: true, punchFlushWaits: true, dumpOnFail: true },
+  },
+  {
     name: 'u4-double-leak',
     defect: 'U4',
     description: 'SNP, 1 vCPU: SNP_LAUNCH_UPDATE fails and SNP_PAGE_RECLAIM fails; upstream keeps svm->sev_es.vmsa on the leaked page and teardown leaks or frees it again (S2).',

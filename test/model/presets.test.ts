@@ -132,6 +132,26 @@ const EXPECTATIONS: Expectation[] = [
     why: 'what 7.3 relies on: with a waiting flush, U2 is fixed only there',
   },
   {
+    preset: 'n1-dump-punched-vmsa',
+    // u2-punch-flush-waits plus dumpOnFail and a second request. dumpOnFail adds
+    // a step only after a failed VMRUN, so S3/S4/S9/S12/B1 keep u2-punch-flush-waits'
+    // lengths; in the base and patch 1 S4's VMRUN on the freed frame fails and
+    // dump_vmcb() is the next step: S4D = S4 + 1 (17, 18).
+    // 7.3, S4D at 26: launch 3; vcpu0 KVM_RUN+VMRUN 2 (5); AP_CREATE(vcpu1, gfn0)
+    // 3 (8); vcpu1 KVM_RUN, request, lookup (11), install (12), sev_es_init_vmcb
+    // (13), VMRUN on the gfn0 frame (14); vcpu1 AP_CREATE(vcpu0, gfn0) 3 (17);
+    // vcpu1 back in the guest on that frame (18), so vcpu0's VMRUN on it will
+    // fail; vcpu0 request (19), lookup (20), install (21), sev_es_init_vmcb (22),
+    // VMRUN fails (23); punch begin (24, the flush waits for vcpu1 to leave), free (25);
+    // dump_vmcb() decrypts the freed frame (26).
+    expect: {
+      'upstream-base': { S3: 16, S4: 16, S4D: 17, S9: 16 },
+      patch1: { B1: 11, S3: 17, S4: 17, S4D: 18, S9: 17, S12: 16 },
+      'upstream-7.3': { S4D: 26 },
+    },
+    why: 'N1 (found by the sweep): 7.3 consumes KVM_REQ_VMSA_PAGE_RELOAD only before entry, dump_vmcb() after a failed VMRUN reads the punched page',
+  },
+  {
     preset: 'u4-double-leak',
     // LAUNCH_START, failed SNP_LAUNCH_UPDATE + failed reclaim (VM dead, page
     // leaked), teardown leaks it again: S2 and S10 at 3. Patch 1 forgets the
