@@ -32,7 +32,7 @@ function readme(runs: readonly RunSummary[]): string {
     'fails when they are stale). For every known-defect preset against every variant:',
     '`index.html` holds the verdict table; each violating run has its HTML report',
     '(`<preset>-<variant>.html`), and each violated property, at each site, its email-ready trace',
-    '(`.txt`) and its ITF trace (`.itf.json`, re-run with `vmsa-check replay FILE`).',
+    '(`.txt`), the same race in a few lines (`.short.txt`) and its ITF trace (`.itf.json`, re-run with `vmsa-check replay FILE`).',
     '',
     '| preset | variant | verdict |',
     '| --- | --- | --- |',
@@ -66,7 +66,8 @@ export function generateExamples(dir: string): string[] {
     for (const r of runs.values()) {
       if (r.violations.length === 0) continue;
       for (const v of r.violations) {
-        for (const f of [v.files.text, v.files.itf]) {
+        // The full email trace, its short form (lockdep-style columns) and the ITF trace.
+        for (const f of [v.files.text, v.files.text.replace(/\.txt$/, '.short.txt'), v.files.itf]) {
           copy(f, basename(f));
           names.push(basename(f));
         }
