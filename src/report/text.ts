@@ -44,7 +44,8 @@ export function renderTextTrace<S, St extends Step>(model: Model<S, St>, v: Viol
   out.push(...wrap(v.property.description, w - 2).map((l) => `  ${l}`));
   out.push('');
   out.push(...wrap(`Configuration: ${header.configuration}`, w));
-  out.push('Reproduce:', ...wrapCommand(header.command, w - 2).map((l) => `  ${l}`));
+  // Indented, unless the line is one word too long for the indent (a long trace file name): never past the margin for that.
+  out.push('Reproduce:', ...wrapCommand(header.command, w - 2).map((l) => (l.length + 2 <= w ? `  ${l}` : l)));
   const n = v.trace.length - 1;
   const sw = actorSwitches(v.trace);
   const why = header.leastInterleaved ? ' (the fewest of any shortest trace)' : header.plainBecause ? ` (the plain BFS trace: ${header.plainBecause})` : '';

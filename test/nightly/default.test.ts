@@ -1,8 +1,8 @@
 // The embedded default matrix against the model: every preset x every variant
 // as expected (exit 0), i.e. the verdicts recorded in src/cli/nightly-matrix.ts
 // are those `vmsa-check default` prints. ~45 s (the 3-vCPU configurations dominate).
-// Then a short-budget night after it: its progress events estimate the time
-// left from the state count the default night recorded.
+// Then a long entry run whole and, the next night, under a short budget: its
+// progress events estimate the time left from the count the first recorded.
 
 import { THREE_VCPU } from '../../src/cli/nightly-matrix.js';
 import { VARIANTS } from '../../src/model/config.js';
@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import type { NightlySummary } from '../../src/report/nightly-types.js';
 import { runAsync, writeMatrix } from './helpers.js';
 
+const WITH_INITS = { ...THREE_VCPU['snp3-destroy-mix']!.config, knobs: { ...THREE_VCPU['snp3-destroy-mix']!.config.knobs, injectInit: true } };
 const tmp = mkdtempSync(join(tmpdir(), 'vmsa-check-default-nightly-'));
 const out = join(tmp, 'nightly');
 
@@ -31,14 +32,20 @@ test('the default nightly: every preset x every variant as expected, exit 0', as
   assert.match(r.out, new RegExp(`\\*\\*all ${entries} configurations as expected\\*\\* \\(exit 0\\)`));
   for (const f of ['summary.md', 'junit.xml', 'results.sarif', 'index.html']) assert.ok(existsSync(join(dir, f)), f);
 
-  const m = writeMatrix(tmp, 'big.json', [
-    { name: 'snp3-destroy-mix-upstream-7.3', config: THREE_VCPU['snp3-destroy-mix']!.config, variant: 'upstream-7.3', expect: [] },
-  ]);
-  const r2 = await runAsync('nightly', '--matrix', m, '--out', out, '--date', '2025-06-02', '--budget-seconds', '1.5');
+  // A long entry (the mix with INITs: 8 s, nothing violated; since the flat
+  // state layer the plain mix takes 1.5 s, too little for a budget to cut)
+  // run once whole, then again the next night with a 1.5 s budget: its
+  // progress estimates the time left from the count the first night recorded.
+  const m = writeMatrix(tmp, 'big.json', [{ name: 'mix-with-inits-upstream-7.3', config: WITH_INITS, variant: 'upstream-7.3', expect: [] }]);
+  const estimateOut = join(tmp, 'estimate');
+  const r1 = await runAsync('nightly', '--matrix', m, '--out', estimateOut, '--date', '2025-06-01', '--quiet');
+  assert.equal(r1.code, 0, r1.err);
+  const states = (JSON.parse(readFileSync(join(estimateOut, '2025-06-01', 'summary.json'), 'utf8')) as NightlySummary).runs[0]!.states;
+  // Progress every 0.2 s (off a terminal the default is every 10 s, longer than the budget).
+  const r2 = await runAsync('nightly', '--matrix', m, '--out', estimateOut, '--date', '2025-06-02', '--budget-seconds', '1.5', '--progress-seconds', '0.2');
   assert.equal(r2.code, 3, r2.err);
   const progress = r2.err.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.event === 'progress');
   assert.ok(progress.length > 0);
-  const states = s.runs.find((x) => x.id === 'snp3-destroy-mix-upstream-7.3')!.states;
   for (const e of progress) {
     assert.equal(e.estimateBasis, `${states} states last time`);
     assert.equal(typeof e.secondsLeft, 'number');
