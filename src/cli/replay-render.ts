@@ -28,7 +28,7 @@ export type ReplayFormat = (typeof REPLAY_FORMATS)[number];
 export function writeReplayReport(file: string, t: ItfInput, r: ReplayedTrace, v: Violation<unknown, Step>, format: ReplayFormat, outDir: string): string {
   const name = basename(file).replace(/\.itf\.json$|\.json$/, '');
   const meta = t['#meta'];
-  const header: TraceHeader = { tool: TOOL, configuration: meta.description ?? r.model.name, command: `vmsa-check replay ${basename(file)}` };
+  const header: TraceHeader = { tool: TOOL, configuration: meta.description ?? r.model.name, command: `npx vmsa-check replay ${basename(file)}` };
   if (format === 'text' || format === 'short') {
     const path = join(outDir, `${name}${format === 'short' ? '.short' : ''}.txt`);
     writeOutput(path, format === 'short' ? renderShortTrace(r.model, v, header) : renderTextTrace(r.model, v, header));

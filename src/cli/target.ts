@@ -162,11 +162,12 @@ export function describeTarget(t: Target): string {
 
 /** The command line that reproduces a run of this target. */
 export function reproduceCommand(t: Target): string {
-  if (t.kind === 'test') return `vmsa-check check --model ${t.spec}`;
+  // As a reader types it in a clone or where the package is installed (npx finds the bin).
+  if (t.kind === 'test') return `npx vmsa-check check --model ${t.spec}`;
   const c = t.config;
   const preset = t.preset !== null ? findPreset(t.preset) : undefined;
   const base = preset ? presetKnobs(preset) : DEFAULT_KNOBS;
-  const parts = ['vmsa-check check', preset ? `--preset ${preset.name}` : '', `--variant ${c.variant}`];
+  const parts = ['npx vmsa-check check', preset ? `--preset ${preset.name}` : '', `--variant ${c.variant}`];
   if (c.vm !== (preset?.vm ?? 'snp')) parts.push(`--vm ${c.vm}`);
   if (c.vcpus !== (preset?.vcpus ?? 2)) parts.push(`--vcpus ${c.vcpus}`);
   if (c.gfns !== (preset?.gfns ?? 1)) parts.push(`--gfns ${c.gfns}`);
