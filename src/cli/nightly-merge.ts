@@ -14,6 +14,7 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { TEMP_PREFIX } from '../io/atomic-file.js';
 import { recoverFolders, stagingFolderFor } from '../io/folder-swap.js';
 import { escapeForTerminal } from '../io/safe-text.js';
 import type { NightlyRun } from '../report/nightly-types.js';
@@ -71,6 +72,14 @@ function readShard(dir: string): Shard {
     const named = [...r.violations.flatMap((v) => [v.files.text, v.files.itf]), r.reports.summary, r.reports.html].filter((f): f is string => f !== null && f !== '');
     const lost = named.find((f) => !existsSync(join(dir, f)));
     if (lost !== undefined) throw new UsageError(`nightly merge: damaged shard ${shown(dir)}: ${lost} (named by ${r.id}) is missing`);
+    // The run's own summary is rewritten on the way (copyRuns): it must parse.
+    if (r.reports.summary !== null) {
+      try {
+        JSON.parse(readFileSync(join(dir, r.reports.summary), 'utf8'));
+      } catch (e) {
+        throw new UsageError(`nightly merge: damaged shard ${shown(dir)}: ${r.reports.summary} is not JSON (${escapeForTerminal((e as Error).message.split('\n')[0]!).slice(0, 200)})`);
+      }
+    }
   }
   return { dir, m };
 }
@@ -151,7 +160,7 @@ function copyRuns(s: Shard, toDir: string, shownRunsDir: string): void {
   const summaries = new Set(s.m.runs.map((r) => r.reports.summary).filter((f): f is string => f !== null).map((f) => f.slice('runs/'.length)));
   const names = existsSync(from) ? readdirSync(from, { withFileTypes: true }) : [];
   for (const d of names) {
-    if (!d.isFile()) continue;
+    if (!d.isFile() || d.name.startsWith(TEMP_PREFIX)) continue; // a temporary file of a killed write
     const data = readFileSync(join(from, d.name));
     writeOutput(join(toDir, d.name), summaries.has(d.name) ? renamedSummary(data.toString('utf8'), s.m.runsDir, shownRunsDir) : data);
   }
