@@ -9,6 +9,8 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { UsageError } from '../../src/cli/errors.js';
+import { parseShard } from '../../src/cli/nightly-shard-manifest.js';
 import type { NightlySummary } from '../../src/report/nightly-types.js';
 import { runAsync, writeMatrix, type Ran } from './helpers.js';
 
@@ -55,12 +57,15 @@ let ready: Promise<{ shard1: Ran; shard2: Ran; local: Ran; merged: Ran }> | unde
 /** Runs the night once, locally and as two shards merged (both tests read it). */
 function nights(): Promise<{ shard1: Ran; shard2: Ran; local: Ran; merged: Ran }> {
   ready ??= (async () => {
-    const [prev, shard1, shard2, other] = await Promise.all([
+    const [prev, shard1, shard2, other, third] = await Promise.all([
       nightly('--matrix', matrix0, '--out', LOCAL, '--date', D0),
       nightly('--matrix', matrix, '--out', SHARDS, '--date', D, '--shard', '1/2'),
       nightly('--matrix', matrix, '--out', SHARDS, '--date', D, '--shard', '2/2'),
       nightly('--matrix', otherMatrix, '--out', OTHER, '--date', D, '--shard', '2/2'),
+      // Shard 3 of 3 holds entry 3 alone (d1-es-launch-retry patch1, as expected).
+      nightly('--matrix', matrix, '--out', OTHER, '--date', D, '--shard', '3/3'),
     ]);
+    assert.equal(third.code, 0, third.err);
     assert.equal(prev.code, 0, prev.err);
     assert.equal(other.code, 1, other.err); // its shard 2 holds u4 too (entries 2 and 4 are those of the matrix)
     // The merged night's OUT holds the same previous night as the local one.
@@ -140,6 +145,7 @@ describe('nightly shards', { concurrency: true }, () => {
       [[s1], /shard\(s\) 2 of 2 missing/],
       [[s1, join(OTHER, 'shard-2-of-2')], /shards of different matrices/],
       [[s1, twin, s2], /shard 1\/2 given twice/],
+    [[s1, join(OTHER, 'shard-3-of-3')], /shards of different shard counts/],
       [[s1, truncated], /damaged shard manifest .*not valid JSON/],
       [[s1, wrongType], /damaged shard manifest .*runs\.0\.states must be integer/],
       [[s1, lostTrace], /damaged shard .*\.itf\.json \(named by .*\) is missing/],
@@ -159,9 +165,13 @@ describe('nightly shards', { concurrency: true }, () => {
 
   test('--shard takes I/N with 1 <= I <= N, refused before any work', async () => {
     const out = join(tmp, 'bad-shard');
-    const bad = ['0/2', '3/2', '2', 'a/b', '1/0', '-1/2'];
-    const got = await Promise.all(bad.map((b) => nightly('--matrix', matrix, '--out', out, `--shard=${b}`)));
+    // On the command line: one line, exit 2, before the out folder exists.
+    const got = await Promise.all(['3/2', '-1/2'].map((b) => nightly('--matrix', matrix, '--out', out, `--shard=${b}`)));
     for (const r of got) refused(r, /--shard must be I\/N/);
+    // The parser itself, on more shapes.
+    for (const b of ['0/2', '2', 'a/b', '1/0', '1/2/3', ' 1/2', '1.5/2', '']) assert.throws(() => parseShard(b), UsageError, b);
+    assert.deepEqual(parseShard('2/3'), { index: 2, count: 3 });
+    assert.deepEqual(parseShard('1/1'), { index: 1, count: 1 });
     refused(await runAsync('nightly', 'merge', join(SHARDS, 'shard-1-of-2'), '--matrix', matrix, '--out', out), /--matrix is a flag of the shards' runs/);
     assert.equal(existsSync(out), false);
   });
