@@ -85,7 +85,7 @@ function readShard(dir: string): Shard {
 }
 
 /** All N shards of one matrix, each once, ordered by index; else a UsageError. */
-export function checkShardSet(shards: readonly Shard[]): Shard[] {
+function checkShardSet(shards: readonly Shard[]): Shard[] {
   const first = shards[0]!;
   const same = (what: string, f: (m: ShardManifest) => unknown): void => {
     const other = shards.find((s) => JSON.stringify(f(s.m)) !== JSON.stringify(f(first.m)));
@@ -94,6 +94,9 @@ export function checkShardSet(shards: readonly Shard[]): Shard[] {
     }
   };
   same('matrices', (m) => `matrix ${m.matrix.name}, hash ${m.matrix.hash.slice(0, 12)}`);
+  // The hash covers the ids; a hand-edited list with the hash kept is damage.
+  const edited = shards.find((s) => JSON.stringify(s.m.matrix.ids) !== JSON.stringify(first.m.matrix.ids));
+  if (edited) throw new UsageError(`nightly merge: damaged shard manifest ${shown(join(edited.dir, MANIFEST_NAME))}: the same matrix hash as ${shown(first.dir)} with other entry ids`);
   same('vmsa-check versions', (m) => `${m.tool} ${m.version}`);
   same('dates', (m) => m.date);
   same('budgets', (m) => `--budget-seconds ${m.budgetSeconds}`);
