@@ -18,6 +18,9 @@ import { replayFile } from './replay.js';
 import { REPLAY_FORMATS, type ReplayFormat } from './replay-render.js';
 import { runDiff } from './diff.js';
 import { DEFAULT_BUDGET_SECONDS, runNightly } from './nightly.js';
+import { runNightlyMerge } from './nightly-merge.js';
+import { runNightlyShard } from './nightly-shard.js';
+import { parseShard } from './nightly-shard-manifest.js';
 import { sweepCommand } from './sweep-command.js';
 import { VERSION } from './version.js';
 import { WriteError } from './write-output.js';
@@ -193,9 +196,22 @@ async function main(argv: string[]): Promise<number> {
           .option('json', { type: 'boolean', default: false, describe: 'print summary.json on stdout instead of summary.md' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress and no per-run lines on stderr' })
           .option('progress-seconds', { type: 'string', describe: 'off a terminal, seconds between NDJSON progress lines (default 10)', coerce: positive('progress-seconds') })
-          .option('jobs', { type: 'string', describe: 'matrix entries run side by side on worker threads (default: the number of cores)', coerce: wholeNumber('jobs', 1) }),
+          .option('jobs', { type: 'string', describe: 'matrix entries run side by side on worker threads (default: the number of cores)', coerce: wholeNumber('jobs', 1) })
+          .option('shard', { type: 'string', describe: 'I/N: run only the I-th of N shards of the matrix into <out>/shard-I-of-N/ (combine them with nightly merge)' })
+          .command(
+            'merge <dirs..>',
+            'the nightly\'s reports from the N folders of nightly --shard I/N (each DIR a shard folder or a folder of them), as one run writes them',
+            (m) => m.positional('dirs', { type: 'string', array: true, describe: 'shard folders, or folders holding them' }),
+            async (a) => {
+              // The flags of a run mean nothing to a merge: the shards ran with theirs.
+              const runFlag = ['matrix', 'budget-seconds', 'jobs', 'shard', 'progress-seconds'].find((n) => ARGV.some((x) => x === `--${n}` || x.startsWith(`--${n}=`)));
+              if (runFlag !== undefined) throw new UsageError(`nightly merge: --${runFlag} is a flag of the shards' runs, not of the merge`);
+              code = await runNightlyMerge({ dirs: a.dirs ?? [], out: a.out, ...(a.date !== undefined && { date: a.date }), json: a.json, quiet: a.quiet });
+            },
+          ),
       async (a) => {
-        code = await runNightly({
+        const shard = a.shard !== undefined ? parseShard(a.shard) : undefined;
+        const flags = {
           ...(a['progress-seconds'] !== undefined && { progressSeconds: a['progress-seconds'] as unknown as number }),
           jobs: boundThreads('jobs', a.jobs as number | undefined) ?? availableParallelism(),
           ...(a.matrix !== undefined && { matrix: a.matrix }),
@@ -204,7 +220,8 @@ async function main(argv: string[]): Promise<number> {
           out: a.out,
           json: a.json,
           quiet: a.quiet,
-        });
+        };
+        code = shard ? await runNightlyShard(flags, shard) : await runNightly(flags);
       },
     )
     .command(
@@ -241,7 +258,7 @@ async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command: check, list, replay or default (vmsa-check --help)')
     .check((a) => {
       // A path flag given twice would reach the file system as an array.
-      rejectRepeatedFlags(a, a._[0] === 'diff' ? ['preset'] : ['knob']);
+      rejectRepeatedFlags(a, a._[0] === 'diff' ? ['preset'] : a._[0] === 'nightly' ? ['dirs'] : ['knob']);
       return true;
     })
     .fail((msg, err) => {

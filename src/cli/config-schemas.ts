@@ -92,12 +92,13 @@ export function schemaOf(kind: SchemaKind): Record<string, unknown> {
   return kind === 'config' ? configSchema() : matrixSchema();
 }
 
-// ajv through its CommonJS entry, as yargs: one instance, schemas compiled once.
+// ajv through its CommonJS entry, as yargs: one instance, schemas compiled
+// once (also the shard manifests of nightly-shard-manifest.ts).
 const require = createRequire(import.meta.url);
 let ajv: AjvType | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
-function validator(key: string, schema: () => Record<string, unknown>): ValidateFunction {
+export function validator(key: string, schema: () => Record<string, unknown>): ValidateFunction {
   let v = compiled.get(key);
   if (!v) {
     if (!ajv) {
