@@ -71,12 +71,12 @@ function permutations(xs: readonly string[]): string[][] {
 const columnName = (actors: readonly string[], k: number): string => `CPU${k}: ${actors[k]}`;
 
 /**
- * Columns as close as their names allow (20 apart for two threads), so that
- * a step's text has room to its right and mostly fits one line.
+ * Columns as close as their names allow, two spaces between, so that a
+ * step's text has room to its right and mostly fits one line.
  */
 function stride(actors: readonly string[]): number {
   const widest = Math.max(...actors.map((_, k) => columnName(actors, k).length)) + 2;
-  return actors.length > 2 ? widest : actors.length === 2 ? Math.max(widest, 20) : 0;
+  return actors.length > 1 ? widest : 0;
 }
 
 function columnHeads({ actors, stride, margin }: Layout): string[] {

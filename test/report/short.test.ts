@@ -33,7 +33,7 @@ import { renderShortTrace, stepsThatMatter } from '../../src/report/short.js';
 import { TEXT_WIDTH } from '../../src/report/text.js';
 
 // What this change reached: 10 to 33 lines over the 73 example traces
-// (median 23); only n1-dump-punched-vmsa x upstream-7.3's S4D, a 26-step
+// (median 22); only n1-dump-punched-vmsa x upstream-7.3's S4D, a 26-step
 // race over four threads with 13 steps that matter, needs 33. Before it,
 // 16 to 56 (median 39).
 const SHORT_BOUND = 33;
