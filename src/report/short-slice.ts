@@ -37,7 +37,9 @@
 //     the write and the step where the reader's thread takes it before the
 //     read are kept (each may be the write or the read itself).
 // Every field the violating step reads therefore has its last writer shown
-// (rule 2), unless no step of the trace wrote it.
+// (rule 2), unless no step of the trace wrote it. A model whose show() has
+// no numbered entity (the small test models: "pc[0]", "flag") gives the
+// rule nothing to read by: every step is shown.
 
 import type { Model, Step, StepLocks } from '../explorer/model.js';
 import type { Violation } from '../explorer/trace.js';
@@ -107,6 +109,10 @@ export function sliceTrace<S, St extends Step>(model: Model<S, St>, v: Violation
   const writers = new Map<number, Map<string, number>>();
   const lockNotes = new Map<number, string[]>();
   if (n < 1) return { keep, reads, writers, writes, lockNotes };
+  if (!keys.some((k) => /^[a-z]+\d+\./.test(k))) {
+    for (let i = 1; i <= n; i++) keep.add(i);
+    return { keep, reads, writers, writes, lockNotes };
+  }
   // Rule 2, walking back: `live` holds the fields kept steps still wait for
   // a writer of, each reader with the thread whose writes it does not count.
   const live = new Map<string, { reader: number; except: string | null }[]>();

@@ -280,6 +280,9 @@ test('a hand-made trace: the steps kept, counted by hand, and the rule reacting 
   // The request sent to vcpu1 instead: nothing kept reads it, so 2 goes (and 1 with it).
   const other = toyTrace('vcpu1');
   assert.deepEqual([...stepsThatMatter(other.model, other.v)].sort(), [3, 4, 6]);
+  // A show() with no numbered entity gives the rule nothing to read by: every step is shown.
+  const flat = { ...model, show: (w: Toy) => ({ pc: w.vcpus.map((c) => c.pa), flag: w.frames[1]!.alloc }) } as Model<Toy, Step>;
+  assert.deepEqual([...stepsThatMatter(flat, v)].sort(), [1, 2, 3, 4, 5, 6]);
 });
 
 test('u2-punch-running-vmsa x upstream-base S3: the steps kept, counted by hand', () => {
