@@ -39,7 +39,7 @@ export function renderShortTrace<S, St extends Step>(model: Model<S, St>, v: Vio
 
   // A column for each thread with a step shown, in the order that makes the
   // drawing shortest (a thread with long steps goes left, where its text
-  // has room), ties in the order of first step.
+  // has room).
   const first: string[] = [];
   for (const i of [...slice.keep].sort((a, b) => a - b)) {
     const a = v.trace[i]!.step!.actor;
@@ -47,8 +47,11 @@ export function renderShortTrace<S, St extends Step>(model: Model<S, St>, v: Vio
   }
   const layout = (actors: readonly string[]): Layout => ({ actors, stride: stride(actors), margin: String(n).length + 1 });
   const drawn = (actors: readonly string[]): string[] => drawSteps(v, slice, layout(actors));
+  // Of the shortest, the one closest to the order of first step (fewest pairs swapped).
+  const swaps = (order: readonly string[]): number => order.reduce((c, a, k) => c + order.slice(k + 1).filter((b) => first.indexOf(b) < first.indexOf(a)).length, 0);
+  const cost = (order: readonly string[]): number => drawn(order).length * 100 + swaps(order);
   let actors = first;
-  for (const order of permutations(first)) if (drawn(order).length < drawn(actors).length) actors = order;
+  for (const order of permutations(first)) if (cost(order) < cost(actors)) actors = order;
   out.push(...columnHeads(layout(actors)), ...drawn(actors));
   return `${out.join('\n')}\n`;
 }
