@@ -1,7 +1,7 @@
 // Which steps of a trace the short form (short.ts) shows: a backward data
 // slice of the trace over the fields the model's show() prints, from the
-// violating step. The rule, stated once (short.test.ts checks it on every
-// example trace and on a hand-made trace):
+// violating step. The rule, stated once (short.test.ts checks it on the
+// traces of every preset x variant and on a hand-made trace):
 //
 // Fields. A field is one entry of the flattened show() ("vcpu0.vmsa_pa",
 // "frame2.alloc", "gfn0.frame", "vm.phase"), less the thread positions
@@ -10,8 +10,11 @@
 // *writes* the fields whose value it changes. An *entity* is a numbered
 // instance: vcpuN, frameN, gfnN.
 //
-// Reads. The model declares no per-field reads, so a step's reads are taken
-// from what the trace says of it, erring towards more:
+// Reads. The model declares no per-field reads, so a step's reads are
+// approximated from what the trace says of it: generously for the
+// violating step, for the others by what they name, show or take over
+// from another thread (the chain of a thread's own earlier steps is left
+// to "...", the full trace has it):
 //  - the violating step reads every field of the entities its violation
 //    message or its label names, and of its own vCPU when its thread is
 //    one;
