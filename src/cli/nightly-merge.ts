@@ -22,6 +22,7 @@ import { UsageError } from './errors.js';
 import { checkDate } from './nightly.js';
 import { DATE_RE, readPrevious } from './nightly-previous.js';
 import { announceNightly, warnPrevious, writeNightlyReports } from './nightly-reports.js';
+import { renamedSummary } from './nightly-run-files.js';
 import { MANIFEST_NAME, parseManifest, type ShardManifest } from './nightly-shard-manifest.js';
 import { prepareOutDir } from './run.js';
 import { writeOutput } from './write-output.js';
@@ -167,12 +168,4 @@ function copyRuns(s: Shard, toDir: string, shownRunsDir: string): void {
     const data = readFileSync(join(from, d.name));
     writeOutput(join(toDir, d.name), summaries.has(d.name) ? renamedSummary(data.toString('utf8'), s.m.runsDir, shownRunsDir) : data);
   }
-}
-
-function renamedSummary(text: string, fromDir: string, toDir: string): string {
-  const s = JSON.parse(text) as { violations?: { files: { text: string; itf: string } }[]; htmlReport?: string | null };
-  const move = (p: string): string => (p.startsWith(`${fromDir}/`) ? `${toDir}/${p.slice(fromDir.length + 1)}` : p);
-  for (const v of s.violations ?? []) v.files = { text: move(v.files.text), itf: move(v.files.itf) };
-  if (typeof s.htmlReport === 'string') s.htmlReport = move(s.htmlReport);
-  return `${JSON.stringify(s, null, 2)}\n`;
 }

@@ -19,6 +19,7 @@ import { UsageError } from './errors.js';
 import { runNightlyEntries, type EntryRunner } from './nightly-entries.js';
 import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './nightly-matrix.js';
 import { DATE_RE, readPrevious } from './nightly-previous.js';
+import { publishedFolder, INTERRUPTED_SUFFIX } from './nightly-keep.js';
 import { announceNightly, warnPrevious, writeNightlyReports } from './nightly-reports.js';
 import { prepareOutDir } from './run.js';
 import { stopOnSignals } from './signals.js';
@@ -67,7 +68,7 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
   const { date, matrixName, entries } = nightlyInputs(f);
   prepareOutDir(f.out);
   // Staging folders of dead runs go; an old folder a run died swapping out comes back.
-  recoverFolders(f.out, (name) => DATE_RE.test(name));
+  recoverFolders(f.out, (name) => DATE_RE.test(name) || DATE_RE.test(name.replace(INTERRUPTED_SUFFIX, '')));
   const dateDir = join(f.out, date);
   // Everything is written into a staging folder beside <date>/, swapped in
   // at the end (src/io/folder-swap.ts): until then a previous nightly of the
@@ -105,6 +106,8 @@ async function runNightlyIn(
     prevStates: new Map((prev?.runs ?? []).filter((r) => r.complete).map((r) => [r.id, r.states])),
     ...(f.runner && { runner: f.runner }),
   });
+  // A night cut by a signal does not replace a finished one of the date (nightly-keep.ts).
+  const { dir, kept } = publishedFolder(dateDir, stageDir, runs);
   const { summary, markdown } = writeNightlyReports({
     date,
     matrixName,
@@ -115,9 +118,10 @@ async function runNightlyIn(
     ...(note !== undefined && { note }),
     signal: stop.signal,
     stageDir,
-    dateDir,
+    dateDir: dir,
   });
-  announceNightly(summary, markdown, dateDir, f);
+  if (kept !== null) warnPrevious(`kept ${kept}/, a night of ${date} that finished; this interrupted run is in ${dir}/`, f.quiet);
+  announceNightly(summary, markdown, dir, f);
   stop.dispose();
   return summary.exitCode;
 }
