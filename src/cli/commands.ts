@@ -18,6 +18,7 @@ import { replayFile } from './replay.js';
 import { REPLAY_FORMATS, type ReplayFormat } from './replay-render.js';
 import { runDiff } from './diff.js';
 import { DEFAULT_BUDGET_SECONDS, runNightly } from './nightly.js';
+import { queueFlags, queueOptions, workerCommand } from './queue/flags.js';
 import { sweepCommand } from './sweep-command.js';
 import { VERSION } from './version.js';
 import { WriteError } from './write-output.js';
@@ -185,7 +186,7 @@ async function main(argv: string[]): Promise<number> {
       'nightly',
       'every (preset or configuration) x variant of a matrix within a time budget: summary.json/.md, junit.xml, results.sarif, index.html, compared with the previous nightly',
       (y) =>
-        y
+        queueOptions(y)
           .option('matrix', { type: 'string', describe: 'a JSON matrix: [{preset? | config?, variant, expect: [property ids]}] (default: every preset x every variant)' })
           .option('budget-seconds', { type: 'string', default: String(DEFAULT_BUDGET_SECONDS), describe: 'time budget for the whole matrix; runs beyond it are cut short or skipped (exit 3)', coerce: positive('budget-seconds') })
           .option('out', { type: 'string', default: 'reports/nightly', describe: 'parent folder; this nightly goes in <out>/<date>/' })
@@ -196,6 +197,7 @@ async function main(argv: string[]): Promise<number> {
           .option('jobs', { type: 'string', describe: 'matrix entries run side by side on worker threads (default: the number of cores)', coerce: wholeNumber('jobs', 1) }),
       async (a) => {
         code = await runNightly({
+          ...queueFlags(a),
           ...(a['progress-seconds'] !== undefined && { progressSeconds: a['progress-seconds'] as unknown as number }),
           jobs: boundThreads('jobs', a.jobs as number | undefined) ?? availableParallelism(),
           ...(a.matrix !== undefined && { matrix: a.matrix }),
@@ -238,6 +240,7 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(sweepCommand(positive, wholeNumber, (c) => (code = c)))
+    .command(workerCommand(wholeNumber, (c) => (code = c)))
     .demandCommand(1, 'name a command: check, list, replay or default (vmsa-check --help)')
     .check((a) => {
       // A path flag given twice would reach the file system as an array.

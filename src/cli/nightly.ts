@@ -16,7 +16,7 @@
 // the kernel variant really changed and the matrix must be updated on purpose.
 
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { publishFolder, recoverFolders, stagingFolderFor } from '../io/folder-swap.js';
 import { parseItf } from '../report/itf.js';
 import { renderJunit } from '../report/junit.js';
@@ -26,7 +26,8 @@ import type { NightlyComparison, NightlyKey, NightlyRun, NightlySummary } from '
 import { renderSarif } from '../report/sarif.js';
 import { propertyIds } from '../report/site.js';
 import { EXIT, UsageError } from './errors.js';
-import { runSideBySide, type RunOutcome } from './side-by-side.js';
+import { runnerFor, type QueueFlags } from './queue/choose.js';
+import type { RunOutcome } from './side-by-side.js';
 import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './nightly-matrix.js';
 import { DATE_RE, readPrevious, type PreviousRun } from './nightly-previous.js';
 import { emitEvent, endProgress } from './output.js';
@@ -38,7 +39,7 @@ import { WRITE_ERROR_PREFIX, WriteError, writeOutput } from './write-output.js';
 
 export { previousNightly } from './nightly-previous.js';
 
-export interface NightlyFlags {
+export interface NightlyFlags extends QueueFlags {
   matrix?: string;
   budgetSeconds: number;
   out: string;
@@ -282,7 +283,9 @@ async function runNightlyIn(
   });
   // Kept until the reports are written: a signal then changes nothing.
   const stop = stopOnSignals({ quiet: f.quiet });
-  await runSideBySide(entries.length, {
+  // Here side by side, or on a Redis queue with --queue (cli/queue/).
+  const identity = { date, out: resolve(dateDir), entries: entries.map((e) => ({ id: e.id, target: e.target })) };
+  await runnerFor(f, { kind: 'nightly', identity, budgetSeconds: f.budgetSeconds })(entries.length, {
     jobs,
     stop,
     taskAt: (i) => {
