@@ -76,9 +76,14 @@ export function jobOfTask(runId: string, index: number, task: RunTask, deadline:
   return { format: 1, runId, index, entry, search, maxSeconds: options.maxSeconds ?? Number.MAX_SAFE_INTEGER, deadline, shownDir: task.shownDir ?? task.outDir };
 }
 
-/** Resolves an entry as the nightly does (hand-written checks, then the matrix entry schema). */
+/** Resolves an entry as the nightly does (hand-written checks, then the matrix entry schema); errors start with `where`. */
 export function targetOfEntry(entry: unknown, where: string): Target {
-  return resolveMatrix([entry as MatrixEntry], where)[0]!.target;
+  try {
+    return resolveMatrix([entry as MatrixEntry], 'job')[0]!.target;
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(e.message.replace(/^matrix job: entry 1: /, `${where}: `));
+    throw e;
+  }
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
