@@ -18,7 +18,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { EXIT, UsageError } from '../errors.js';
-import { runSideBySide } from '../side-by-side.js';
+import { runPool, runSideBySide } from '../side-by-side.js';
 import { stopOnSignals } from '../signals.js';
 import { checkRunId, connect, parseRedisUrl, queueName, redact, RUNS_KEY, type RedisClient } from './connection.js';
 import { checkJob, type EntryResult, type ResultFile } from './job.js';
@@ -57,6 +57,9 @@ export async function runQueueWorker(f: WorkerFlags): Promise<number> {
   const main = await link();
   const stop = stopOnSignals({ quiet: true });
   const workers = new Map<string, Worker>();
+  // One pool of threads for every entry this worker runs, as a local run's
+  // entries share theirs: a thread is started once, not per entry.
+  const pool = runPool(f.concurrency);
 
   const processor = async (job: Job, token?: string): Promise<EntryResult> => {
     const id = `${job.queueName}/${job.id}`;
@@ -81,6 +84,7 @@ export async function runQueueWorker(f: WorkerFlags): Promise<number> {
       const [outcome] = await runSideBySide(1, {
         jobs: 1,
         stop,
+        pool,
         taskAt: () => ({ target, options: { ...options, maxSeconds: Math.min(data.maxSeconds, left) }, outDir: dir, shownDir: data.shownDir }),
       });
       if (stop.signal !== null) {
@@ -144,6 +148,7 @@ export async function runQueueWorker(f: WorkerFlags): Promise<number> {
   const closing = Promise.allSettled([...workers.values()].map((w) => w.close()));
   await Promise.race([closing, new Promise((ok) => setTimeout(ok, 1800).unref())]);
   for (const c of clients) c.disconnect();
+  void pool.destroy();
   stop.dispose();
   return EXIT.INCOMPLETE;
 }
