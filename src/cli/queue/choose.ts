@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { runSideBySide } from '../side-by-side.js';
 import { checkRunId, parseRedisUrl } from './connection.js';
-import { queueRunner, type Runner } from './run-on-queue.js';
+import type { Runner } from './run-on-queue.js';
 
 export interface QueueFlags {
   /** A Redis URL, or '' for the one in VMSA_CHECK_REDIS_URL; absent: run here. */
@@ -28,10 +28,15 @@ export function runnerFor(f: QueueFlags & { quiet: boolean }, o: { kind: string;
   }
   const redis = parseRedisUrl(f.queue);
   const runId = f.runId !== undefined ? checkRunId(f.runId) : `${o.kind}-${createHash('sha256').update(JSON.stringify(o.identity)).digest('hex').slice(0, 16)}`;
-  return queueRunner({
-    redis,
-    runId,
-    budgetSeconds: o.budgetSeconds,
-    ...(!f.quiet && { log: (line: string) => process.stderr.write(`vmsa-check: ${line}\n`) }),
-  });
+  // BullMQ is loaded only when a queue is used: every other command starts without it.
+  return async (count, options) => {
+    const { queueRunner } = await import('./run-on-queue.js');
+    const run = queueRunner({
+      redis,
+      runId,
+      budgetSeconds: o.budgetSeconds,
+      ...(!f.quiet && { log: (line: string) => process.stderr.write(`vmsa-check: ${line}\n`) }),
+    });
+    return run(count, options);
+  };
 }

@@ -5,7 +5,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { REDIS_URL_ENV } from './connection.js';
 import type { QueueFlags } from './choose.js';
-import { runQueueWorker } from './worker.js';
 
 const QUEUE_HELP = `run the entries on the BullMQ queue of a Redis, redis://HOST:PORT[/DB] or rediss://... (a password may be in the URL; --queue alone: the URL in ${REDIS_URL_ENV}); \`vmsa-check worker\` processes on any machine run them. The URL is never printed`;
 
@@ -37,6 +36,7 @@ export function workerCommand(wholeNumber: Coerce, done: (code: number) => void)
         .option('lock-seconds', { type: 'string', default: '30', describe: 'BullMQ lock duration: the entry of a worker that dies goes to another after one to two of these', coerce: wholeNumber('lock-seconds', 1) })
         .option('quiet', { type: 'boolean', default: false, describe: 'no line per entry on stderr' }),
     handler: async (a: Record<string, unknown>) => {
+      const { runQueueWorker } = await import('./worker.js'); // BullMQ only when a worker runs
       const code = await runQueueWorker({
         queue: String(a.queue),
         concurrency: a.concurrency as number,
