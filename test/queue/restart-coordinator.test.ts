@@ -5,12 +5,15 @@
 // log), and the reports are those of a local run.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { Queue, type Job } from 'bullmq';
+import { connect, parseRedisUrl, queueName } from '../../src/cli/queue/connection.js';
+import type { NightlySummary } from '../../src/report/nightly-types.js';
 import { writeMatrix } from '../nightly/helpers.js';
-import { assertSameNightly, killAll, launch, skip, startRedis, startsByJob, startWorkers, stopWorkers, type Redis } from './helpers.js';
+import { assertSameNightly, killAll, launch, skip, startRedis, startsByJob, startWorkers, stopWorkers, untimed, type Redis } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmsa-queue-restart-'));
 let redis: Redis | undefined;
@@ -57,4 +60,34 @@ test('a coordinator killed and restarted with the same run id continues: finishe
   await stopWorkers([worker!]);
   // Each entry ran once in all: nothing the first coordinator saw finished was run again.
   assert.deepEqual(Object.fromEntries([...startsByJob([worker!])].sort()), { e0: 1, e1: 1, e2: 1, e3: 1 });
+});
+
+test('an entry run twice is counted once: a second result for the same entry is ignored', { skip, timeout: 60_000 }, async () => {
+  assert.ok(redis, 'runs after the first test (its Redis and its local run)');
+  // Two entries on one worker running two at a time: while d4 (2-3 s) runs,
+  // the quick one, already finished, is put back on the queue (as a worker
+  // that lost its lock and finished anyway would deliver a second result);
+  // it runs again beside d4 and completes a second time.
+  const matrix = writeMatrix(tmp, 'two.json', [MATRIX[0], MATRIX[3]]);
+  const worker = launch(['worker', '--queue', redis.url, '--concurrency', '2']);
+  const out = join(tmp, 'twice');
+  const run = launch(['nightly', '--matrix', matrix, '--out', out, '--date', DATE, '--queue', redis.url, '--run-id', 'twice']);
+  await worker.waitFor(/: finished vmsa-check\.twice\/e0 /, 40_000);
+  const client = await connect(parseRedisUrl(redis.url));
+  const queue = new Queue(queueName('twice'), { connection: client as never });
+  const job = (await queue.getJob('e0')) as Job;
+  assert.equal(await job.getState(), 'completed');
+  await job.retry('completed');
+  await queue.close();
+  client.disconnect();
+  const { code } = await run.exit;
+  assert.equal(code, 0, run.stderr);
+  await stopWorkers([worker]);
+  assert.equal(startsByJob([worker]).get('e0'), 2, `e0 ran twice: ${worker.stderr}`);
+  assert.match(run.stderr, /queue run twice: 1 duplicate result\(s\) ignored/);
+  // The night has each entry once, as the local run of the four has them.
+  const s = JSON.parse(readFileSync(join(out, DATE, 'summary.json'), 'utf8')) as NightlySummary;
+  const l = JSON.parse(readFileSync(join(tmp, 'local', DATE, 'summary.json'), 'utf8')) as NightlySummary;
+  assert.deepEqual(s.runs.map((r) => r.id), ['smoke-patch1', 'd4-req-gpa-not-reset-patch1']);
+  assert.deepEqual(untimed(s.runs), untimed([l.runs[0], l.runs[3]]));
 });

@@ -1,8 +1,8 @@
 // The Redis behind `--queue`: the URL checked once at the edge, a client for
 // BullMQ, and every message that could carry the URL or its password
 // scrubbed before it is printed. The URL is a secret (it may hold the
-// password of a shared Redis): it is never printed, in no message and in no
-// report; the summaries say only that a queue was used.
+// password of a shared Redis): it is never printed, in no message, no log
+// line of a worker and no report (test/queue/payload-and-secrets.test.ts).
 //
 // BullMQ talks to Redis through ioredis, an optional peer dependency of
 // bullmq 6 that BullMQ loads with require(), which does not exist in an ES

@@ -70,13 +70,11 @@ export function queueRunner(q: QueueRun): Runner {
     const tasks: (RunTask | null)[] = new Array<RunTask | null>(count).fill(null);
     let taken = 0;
     let duplicates = 0;
+    const seen = new Set<string>();
     let settle: () => void = () => undefined;
     const allDone = new Promise<void>((ok) => (settle = ok));
     const finish = (i: number, outcome: RunOutcome): void => {
-      if (outcomes[i] !== undefined) {
-        duplicates++;
-        return;
-      }
+      if (outcomes[i] !== undefined) return; // taken already (look() counts the duplicates)
       outcomes[i] = outcome;
       taken++;
       o.onDone?.(i, outcome);
@@ -84,17 +82,15 @@ export function queueRunner(q: QueueRun): Runner {
     };
     /** A finished job's result, written where the local run writes its files. */
     const takeResult = (i: number, result: unknown, job: Job): void => {
-      if (outcomes[i] !== undefined) {
-        duplicates++;
-        return;
-      }
+      if (outcomes[i] !== undefined) return;
       const task = tasks[i];
       const r = result as EntryResult | null;
       const started = new Date(job.processedOn ?? Date.now()).toISOString();
       if (!task) return finish(i, { kind: 'skipped', started });
       if (r?.kind === 'skipped') return finish(i, { kind: 'skipped', started: r.started });
       if (r?.kind !== 'ran' || !Array.isArray(r.files) || r.summary?.target !== task.target.label) {
-        return finish(i, { kind: 'error', message: `the result of job ${job.id} is not a run of ${task.target.label}`, started });
+        const got = r === null || typeof r !== 'object' ? JSON.stringify(r) : `kind ${String(r.kind)}, target ${String((r as { summary?: { target?: unknown } }).summary?.target)}`;
+        return finish(i, { kind: 'error', message: `the result of job ${job.id} is not a run of ${task.target.label} (${got})`, started });
       }
       const bad = r.files.find((f) => !safeFileName(f?.name) || typeof f.text !== 'string');
       if (bad) return finish(i, { kind: 'error', message: `the result of job ${job.id} names a file outside its runs folder`, started });
@@ -112,8 +108,19 @@ export function queueRunner(q: QueueRun): Runner {
       const job = (await queue.getJob(jobId)) as Job | undefined;
       if (!job) return;
       const i = (job.data as EntryJob).index;
-      if (!Number.isSafeInteger(i) || i < 0 || i >= count || jobIdOf(i) !== jobId || outcomes[i] !== undefined) return;
+      if (!Number.isSafeInteger(i) || i < 0 || i >= count || jobIdOf(i) !== jobId) return;
+      // One finish of a job may be seen twice (its event and the poll); another finish of a taken entry is a duplicate.
+      const key = `${jobId}@${job.finishedOn ?? ''}`;
+      if (outcomes[i] !== undefined) {
+        if (job.finishedOn !== undefined && !seen.has(key)) {
+          seen.add(key);
+          duplicates++;
+        }
+        return;
+      }
       const state = await job.getState();
+      if (outcomes[i] !== undefined) return;
+      if (state === 'completed' || state === 'failed') seen.add(key);
       if (state === 'completed') takeResult(i, job.returnvalue, job);
       else if (state === 'failed') finish(i, { kind: 'error', message: redact(q.redis, job.failedReason ?? 'failed'), started: new Date(job.processedOn ?? Date.now()).toISOString() });
     };
@@ -141,6 +148,7 @@ export function queueRunner(q: QueueRun): Runner {
           const state = await old.getState();
           if (state === 'completed') {
             earlier++;
+            seen.add(`${jobIdOf(i)}@${old.finishedOn ?? ''}`);
             takeResult(i, old.returnvalue, old);
           } else if (state === 'failed') await old.retry('failed');
           else if (state === 'waiting' || state === 'delayed' || state === 'prioritized') await old.updateData({ ...(old.data as EntryJob), deadline, maxSeconds: data.maxSeconds });
