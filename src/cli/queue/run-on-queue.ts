@@ -104,25 +104,32 @@ export function queueRunner(q: QueueRun): Runner {
       }
       finish(i, { kind: 'ran', summary: r.summary, started: r.started });
     };
+    /**
+     * A finished job's result. The state is read first and the job after it:
+     * the result is written in the same step as the move to completed, so a
+     * job read after its state says completed has it (read before, it may
+     * not yet: a result of null taken for a run's).
+     */
     const look = async (jobId: string): Promise<void> => {
+      const state = await queue.getJobState(jobId);
+      if (state !== 'completed' && state !== 'failed') return;
       const job = (await queue.getJob(jobId)) as Job | undefined;
-      if (!job) return;
+      if (!job || job.finishedOn === undefined) return; // put back on the queue in between
       const i = (job.data as EntryJob).index;
       if (!Number.isSafeInteger(i) || i < 0 || i >= count || jobIdOf(i) !== jobId) return;
       // One finish of a job may be seen twice (its event and the poll); another finish of a taken entry is a duplicate.
-      const key = `${jobId}@${job.finishedOn ?? ''}`;
+      const key = `${jobId}@${job.finishedOn}`;
       if (outcomes[i] !== undefined) {
-        if (job.finishedOn !== undefined && !seen.has(key)) {
+        if (!seen.has(key)) {
           seen.add(key);
           duplicates++;
         }
         return;
       }
-      const state = await job.getState();
-      if (outcomes[i] !== undefined) return;
-      if (state === 'completed' || state === 'failed') seen.add(key);
-      if (state === 'completed') takeResult(i, job.returnvalue, job);
-      else if (state === 'failed') finish(i, { kind: 'error', message: redact(q.redis, job.failedReason ?? 'failed'), started: new Date(job.processedOn ?? Date.now()).toISOString() });
+      seen.add(key);
+      if (job.returnvalue !== null && job.returnvalue !== undefined) takeResult(i, job.returnvalue, job);
+      else if (job.failedReason) finish(i, { kind: 'error', message: redact(q.redis, job.failedReason), started: new Date(job.processedOn ?? Date.now()).toISOString() });
+      else seen.delete(key); // neither yet: the next look will tell
     };
     const pending = (): number[] => [...Array(count).keys()].filter((i) => outcomes[i] === undefined && tasks[i] !== null);
     let stopped = false;
@@ -140,13 +147,13 @@ export function queueRunner(q: QueueRun): Runner {
           continue;
         }
         const data = jobOfTask(q.runId, i, task, deadline);
+        const state = await queue.getJobState(jobIdOf(i)); // first: see look()
         const old = (await queue.getJob(jobIdOf(i))) as Job | undefined;
         if (old) {
           if (JSON.stringify((old.data as EntryJob).entry) !== JSON.stringify(data.entry)) {
             throw new UsageError(`--run-id ${q.runId}: its queue holds another entry ${i + 1} (${(old.data as EntryJob).entry?.name ?? '?'}, not ${task.target.label}): another matrix under the same run id; give another --run-id`);
           }
-          const state = await old.getState();
-          if (state === 'completed') {
+          if (state === 'completed' && old.returnvalue !== null && old.returnvalue !== undefined) {
             earlier++;
             seen.add(`${jobIdOf(i)}@${old.finishedOn ?? ''}`);
             takeResult(i, old.returnvalue, old);
