@@ -100,7 +100,11 @@ export function launch(args: string[], env: NodeJS.ProcessEnv = {}): Watched {
   proc.stderr!.on('data', (d) => (err += d.toString()));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) => proc.once('close', (code, signal) => ok({ code, signal })));
   live.add(proc);
-  void exit.then(() => live.delete(proc));
+  let ended = false;
+  void exit.then(() => {
+    ended = true;
+    live.delete(proc);
+  });
   return {
     proc,
     get stdout() {
@@ -116,6 +120,7 @@ export function launch(args: string[], env: NodeJS.ProcessEnv = {}): Watched {
         const m = err.match(re);
         if (m) return m;
         if (Date.now() > until) throw new Error(`not seen within ${timeoutMs} ms: ${re}; stderr so far:\n${err}`);
+        if (ended) throw new Error(`the process ended without saying ${re}; stderr:\n${err}`);
         await new Promise((ok) => setTimeout(ok, 50));
       }
     },

@@ -87,15 +87,19 @@ function ioredis(): RedisCtor {
 export async function connect(t: RedisTarget, timeoutMs = 5000): Promise<RedisClient> {
   const Redis = ioredis();
   let lastError = '';
+  let refused: (e: Error) => void = () => undefined;
   const client = new Redis(t.url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
   client.on('error', (e) => {
     lastError = redact(t, e.message);
+    // A wrong password will not get better by retrying; a server not up yet may.
+    if (/WRONGPASS|NOAUTH|invalid password|AUTH failed/i.test(e.message)) refused(e);
   });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       client.ping(),
       new Promise((_, fail) => {
+        refused = fail;
         timer = setTimeout(() => fail(new Error('timeout')), timeoutMs);
       }),
     ]);
