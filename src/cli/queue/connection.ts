@@ -38,7 +38,7 @@ export function parseRedisUrl(flag: string, env: NodeJS.ProcessEnv = process.env
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new UsageError(`--queue: the URL must start with redis:// or rediss:// (got ${u.protocol}//)`);
   if (u.hostname === '') throw new UsageError('--queue: the URL names no host');
   if (u.port !== '' && !(Number(u.port) >= 1 && Number(u.port) <= 65535)) throw new UsageError('--queue: the port must be 1-65535');
-  if (u.pathname !== '' && u.pathname !== '/' && !/^\/\d{1,2}$/.test(u.pathname)) throw new UsageError('--queue: the path of the URL must be a database number, /0 to /15');
+  if (u.pathname !== '' && u.pathname !== '/' && !/^\/\d{1,5}$/.test(u.pathname)) throw new UsageError('--queue: the path of the URL must be a database number, e.g. /0');
   if (u.search !== '' || u.hash !== '') throw new UsageError('--queue: the URL takes no ?query or #fragment');
   const secrets = [given];
   if (u.password !== '') secrets.push(u.password, decodeURIComponent(u.password));

@@ -54,6 +54,15 @@ export const jobIdOf = (index: number): string => `e${index}`;
 /** runSideBySide, but on the queue of `q.runId`. */
 export function queueRunner(q: QueueRun): Runner {
   return async (count, o) => {
+    if (o.stop?.signal) {
+      // Stopped before it began (a signal while loading): nothing to queue, nothing to wait for.
+      const started = new Date().toISOString();
+      return Array.from({ length: count }, (_, i) => {
+        const outcome: RunOutcome = { kind: 'skipped', started, reason: 'interrupted' };
+        o.onDone?.(i, outcome);
+        return outcome;
+      });
+    }
     const deadline = Date.now() + q.budgetSeconds * 1000;
     const say = (line: string): void => q.log?.(redact(q.redis, line));
     const clients: RedisClient[] = [];
