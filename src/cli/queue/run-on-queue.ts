@@ -176,13 +176,15 @@ export function queueRunner(q: QueueRun): Runner {
       if (taken === count) settle();
       events.on('completed', ({ jobId }) => void look(jobId).catch(() => undefined));
       events.on('failed', ({ jobId }) => void look(jobId).catch(() => undefined));
-      // The event stream can miss a job finished before it started reading: compare counts now and then.
-      let known = -1;
+      // The event stream can miss a job finished before it started reading:
+      // when the queue has more finished jobs than results were taken from
+      // it, twice in a row (an event may just be on its way), look at each.
+      const notQueued = tasks.filter((t) => t === null).length;
+      let behind = 0;
       const poll = async (): Promise<void> => {
         const c = await queue.getJobCounts('completed', 'failed');
-        const n = (c.completed ?? 0) + (c.failed ?? 0);
-        if (n === known) return;
-        known = n;
+        behind = (c.completed ?? 0) + (c.failed ?? 0) > taken - notQueued ? behind + 1 : 0;
+        if (behind < 2) return;
         for (const i of pending()) await look(jobIdOf(i));
       };
       let polling = false;
