@@ -31,7 +31,7 @@ export function workerCommand(wholeNumber: Coerce, done: (code: number) => void)
     builder: (y: Argv) =>
       y
         .option('queue', { type: 'string', demandOption: true, describe: `the Redis URL, as for nightly --queue (--queue alone: ${REDIS_URL_ENV})` })
-        .option('concurrency', { type: 'string', default: '1', describe: 'entries run side by side (worker threads), per run', coerce: wholeNumber('concurrency', 1) })
+        .option('concurrency', { type: 'string', default: '1', describe: 'entries run at once, one worker thread each, over all the runs served (each run\'s queue may lend this many more, waiting their turn)', coerce: wholeNumber('concurrency', 1) })
         .option('run-id', { type: 'string', describe: 'serve only this run (default: every run on the Redis)' })
         .option('lock-seconds', { type: 'string', default: '30', describe: 'BullMQ lock duration: the entry of a worker that dies goes to another after one to two of these', coerce: wholeNumber('lock-seconds', 1) })
         .option('quiet', { type: 'boolean', default: false, describe: 'no line per entry on stderr' }),

@@ -25,7 +25,7 @@ import { checkJob, type EntryResult, type ResultFile } from './job.js';
 
 export interface WorkerFlags {
   queue: string;
-  /** Entries run side by side, per run queue (default 1). */
+  /** Entries run at once, over all runs (the thread pool's size; BullMQ's concurrency per run queue is the same). */
   concurrency: number;
   /** Serve only this run (default: every run registered on the Redis). */
   runId?: string;
