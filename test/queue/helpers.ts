@@ -134,8 +134,13 @@ export function killAll(): void {
 }
 process.on('exit', killAll);
 
-/** Workers: `vmsa-check worker --queue URL --lock-seconds 2` (a dead one's entry moves on within ~4 s). */
-export function startWorkers(n: number, url: string, lockSeconds = 2, env: NodeJS.ProcessEnv = {}): Watched[] {
+/**
+ * Workers: `vmsa-check worker --queue URL --lock-seconds L`. A short lock
+ * (the kill tests: 2-3 s) moves a dead worker's entry on within two of them;
+ * the default, 30 s, keeps a worker starved of CPU on a loaded machine from
+ * losing its entry to another, so tests that count executions stay exact.
+ */
+export function startWorkers(n: number, url: string, lockSeconds = 30, env: NodeJS.ProcessEnv = {}): Watched[] {
   return Array.from({ length: n }, () => launch(['worker', '--queue', url, '--lock-seconds', String(lockSeconds)], env));
 }
 

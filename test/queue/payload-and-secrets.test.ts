@@ -77,7 +77,7 @@ test('the URL and its password are never printed nor written', { skip, timeout: 
   const env = { VMSA_CHECK_REDIS_URL: url };
   const matrix = writeMatrix(tmp, 'one.json', [{ preset: 'smoke', variant: 'patch1', expect: ['B1'] }]);
   const out = join(tmp, 'secret');
-  const [worker] = startWorkers(1, '', 2, env); // --queue '' : the URL in the environment
+  const [worker] = startWorkers(1, '', 30, env); // --queue '' : the URL in the environment
   const run = launch(['nightly', '--matrix', matrix, '--out', out, '--date', '2026-03-04', '--queue', ''], env);
   const { code } = await run.exit;
   assert.equal(code, 0, run.stderr);
