@@ -5,6 +5,9 @@
 #                        (driven by playwright-core)
 #   python3-junitparser  a real JUnit consumer for junit.xml, run with
 #                        /usr/bin/python3: test/nightly/junit-consumer.test.ts
+#   redis-server         the Redis that BullMQ's queue runs on, started by
+#                        test/queue/redis.ts on a free loopback port:
+#                        test/queue/*.test.ts (nightly --queue, worker)
 # Runs as npm's pretest step (through install-chromium.sh), so
 # `npm ci && npm test` sets everything up. Waits (bounded) for the apt lock:
 # see apt-install.sh. Without root it installs nothing and says so; those
@@ -14,4 +17,5 @@ here=$(dirname "$0")
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 /usr/bin/python3 -c 'import junitparser' >/dev/null 2>&1 || missing+=(python3-junitparser)
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
 exec bash "$here/apt-install.sh" "${missing[@]}"

@@ -21,6 +21,7 @@ import { DEFAULT_BUDGET_SECONDS, runNightly } from './nightly.js';
 import { runNightlyMerge } from './nightly-merge.js';
 import { runNightlyShard } from './nightly-shard.js';
 import { parseShard } from './nightly-shard-manifest.js';
+import { queueFlags, queueOptions, workerCommand } from './queue/flags.js';
 import { sweepCommand } from './sweep-command.js';
 import { VERSION } from './version.js';
 import { WriteError } from './write-output.js';
@@ -188,7 +189,7 @@ async function main(argv: string[]): Promise<number> {
       'nightly',
       'every (preset or configuration) x variant of a matrix within a time budget: summary.json/.md, junit.xml, results.sarif, index.html, compared with the previous nightly',
       (y) =>
-        y
+        queueOptions(y)
           .option('matrix', { type: 'string', describe: 'a JSON matrix: [{preset? | config?, variant, expect: [property ids]}] (default: every preset x every variant)' })
           .option('budget-seconds', { type: 'string', default: String(DEFAULT_BUDGET_SECONDS), describe: 'time budget for the whole matrix; runs beyond it are cut short or skipped (exit 3)', coerce: positive('budget-seconds') })
           .option('out', { type: 'string', default: 'reports/nightly', describe: 'parent folder; this nightly goes in <out>/<date>/' })
@@ -204,14 +205,17 @@ async function main(argv: string[]): Promise<number> {
             (m) => m.positional('dirs', { type: 'string', array: true, describe: 'shard folders, or folders holding them' }),
             async (a) => {
               // The flags of a run mean nothing to a merge: the shards ran with theirs.
-              const runFlag = ['matrix', 'budget-seconds', 'jobs', 'shard', 'progress-seconds'].find((n) => ARGV.some((x) => x === `--${n}` || x.startsWith(`--${n}=`)));
+              const runFlag = ['matrix', 'budget-seconds', 'jobs', 'shard', 'progress-seconds', 'queue', 'run-id'].find((n) => ARGV.some((x) => x === `--${n}` || x.startsWith(`--${n}=`)));
               if (runFlag !== undefined) throw new UsageError(`nightly merge: --${runFlag} is a flag of the shards' runs, not of the merge`);
               code = await runNightlyMerge({ dirs: a.dirs ?? [], out: a.out, ...(a.date !== undefined && { date: a.date }), json: a.json, quiet: a.quiet });
             },
           ),
       async (a) => {
         const shard = a.shard !== undefined ? parseShard(a.shard) : undefined;
+        // A shard is one CI job's share of the matrix; a queue spreads the whole matrix: one or the other.
+        if (shard && a.queue !== undefined) throw new UsageError('nightly: --shard and --queue are two ways to spread a matrix; give one');
         const flags = {
+          ...queueFlags(a),
           ...(a['progress-seconds'] !== undefined && { progressSeconds: a['progress-seconds'] as unknown as number }),
           jobs: boundThreads('jobs', a.jobs as number | undefined) ?? availableParallelism(),
           ...(a.matrix !== undefined && { matrix: a.matrix }),
@@ -255,6 +259,7 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(sweepCommand(positive, wholeNumber, (c) => (code = c)))
+    .command(workerCommand(wholeNumber, (c) => (code = c)))
     .demandCommand(1, 'name a command: check, list, replay or default (vmsa-check --help)')
     .check((a) => {
       // A path flag given twice would reach the file system as an array.

@@ -13,7 +13,7 @@
 // says what the exit codes mean).
 
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { recoverFolders, stagingFolderFor } from '../io/folder-swap.js';
 import { UsageError } from './errors.js';
 import { runNightlyEntries, type EntryRunner } from './nightly-entries.js';
@@ -21,13 +21,14 @@ import { defaultMatrix, readMatrix, resolveMatrix, type ResolvedEntry } from './
 import { DATE_RE, readPrevious } from './nightly-previous.js';
 import { publishedFolder, INTERRUPTED_SUFFIX } from './nightly-keep.js';
 import { announceNightly, warnPrevious, writeNightlyReports } from './nightly-reports.js';
+import { runnerFor, type QueueFlags } from './queue/choose.js';
 import { prepareOutDir } from './run.js';
 import { stopOnSignals } from './signals.js';
 
 export { previousNightly } from './nightly-previous.js';
 export { compareNightlies, exitCodeOfNightly } from './nightly-reports.js';
 
-export interface NightlyFlags {
+export interface NightlyFlags extends QueueFlags {
   matrix?: string;
   budgetSeconds: number;
   out: string;
@@ -66,6 +67,10 @@ export function nightlyInputs(f: Pick<NightlyFlags, 'budgetSeconds' | 'date' | '
 
 export async function runNightly(f: NightlyFlags): Promise<number> {
   const { date, matrixName, entries } = nightlyInputs(f);
+  // Here side by side, or on a Redis queue with --queue (cli/queue/); a bad
+  // URL or run id is refused here, before anything is written.
+  const identity = { date, out: resolve(join(f.out, date)), entries: entries.map((e) => ({ id: e.id, target: e.target })) };
+  const runner = f.runner ?? runnerFor(f, { kind: 'nightly', identity, budgetSeconds: f.budgetSeconds });
   prepareOutDir(f.out);
   // Staging folders of dead runs go; an old folder a run died swapping out comes back.
   recoverFolders(f.out, (name) => DATE_RE.test(name) || DATE_RE.test(name.replace(INTERRUPTED_SUFFIX, '')));
@@ -77,7 +82,7 @@ export async function runNightly(f: NightlyFlags): Promise<number> {
   rmSync(stageDir, { recursive: true, force: true });
   mkdirSync(join(stageDir, 'runs'), { recursive: true });
   try {
-    return await runNightlyIn(f, { date, matrixName, entries, dateDir, stageDir });
+    return await runNightlyIn({ ...f, runner }, { date, matrixName, entries, dateDir, stageDir });
   } catch (e) {
     rmSync(stageDir, { recursive: true, force: true });
     throw e;

@@ -53,6 +53,22 @@ export interface RunStatus {
   seconds: number;
 }
 
+export type RunPool = Piscina<RunTask, RunResult>;
+
+/** Up to `threads` worker threads of runs (run-worker.ts), the first started now. */
+export function runPool(threads: number): RunPool {
+  const pool = new Piscina<RunTask, RunResult>({
+    // A CommonJS entry that import()s run-worker.js (see esm-worker.cts).
+    filename: new URL('../explorer/esm-worker.cjs', import.meta.url).href,
+    workerData: { module: new URL('./run-worker.js', import.meta.url).href },
+    minThreads: 1,
+    maxThreads: threads,
+    idleTimeout: 1000,
+  });
+  pool.on('error', () => undefined); // a thread ended on purpose (runSideBySide)
+  return pool;
+}
+
 export async function runSideBySide(
   count: number,
   o: {
@@ -63,17 +79,11 @@ export async function runSideBySide(
     stop?: SignalStop;
     /** Each report of a run, and once a second while it is silent. */
     onStatus?(index: number, status: RunStatus): void;
+    /** Threads kept by the caller across calls (runPool; `vmsa-check worker`); default: a pool of `jobs` for this call. */
+    pool?: RunPool;
   },
 ): Promise<RunOutcome[]> {
-  const pool = new Piscina<RunTask, RunResult>({
-    // A CommonJS entry that import()s run-worker.js (see esm-worker.cts).
-    filename: new URL('../explorer/esm-worker.cjs', import.meta.url).href,
-    workerData: { module: new URL('./run-worker.js', import.meta.url).href },
-    minThreads: 1,
-    maxThreads: o.jobs,
-    idleTimeout: 1000,
-  });
-  pool.on('error', () => undefined); // a thread ended on purpose (below)
+  const pool = o.pool ?? runPool(o.jobs);
   const outcomes: RunOutcome[] = new Array<RunOutcome>(count);
   const running = new Set<AbortController>();
   let graceOver = false;
@@ -153,7 +163,7 @@ export async function runSideBySide(
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs, count)) }, lane));
   } finally {
-    await pool.destroy();
+    if (!o.pool) await pool.destroy();
   }
   return outcomes;
 }

@@ -2,6 +2,7 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { boundThreads } from './flag-values.js';
+import { queueFlags, queueOptions } from './queue/flags.js';
 import { DEFAULT_MAX_ON, DEFAULT_SWEEP_KNOBS } from './sweep-scope.js';
 import { DEFAULT_SWEEP_BUDGET, DEFAULT_SWEEP_MAX_SECONDS, runSweep } from './sweep.js';
 
@@ -20,7 +21,7 @@ export function sweepCommand(positive: (name: string) => (v: unknown) => number 
     command: 'sweep',
     describe: SWEEP_DESCRIPTION,
     builder: (y: Argv) =>
-      y
+      queueOptions(y)
         .option('vcpus', { type: 'string', describe: 'comma-separated vCPU counts: 1, 2 (the full product) and 3 (the chosen set) (default 1,2)' })
         .option('vm', { type: 'string', describe: 'comma-separated VM types: es, snp (default es,snp)' })
         .option('variant', { type: 'string', describe: 'comma-separated variants (default: all three)' })
@@ -40,6 +41,7 @@ export function sweepCommand(positive: (name: string) => (v: unknown) => number 
       const opt = <T>(k: string): T | undefined => a[k] as T | undefined;
       done(
         await runSweep({
+          ...queueFlags(a),
           ...(opt<string>('vcpus') !== undefined && { vcpus: opt<string>('vcpus')! }),
           ...(opt<string>('vm') !== undefined && { vm: opt<string>('vm')! }),
           ...(opt<string>('variant') !== undefined && { variant: opt<string>('variant')! }),

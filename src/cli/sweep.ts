@@ -11,7 +11,7 @@
 // running; else 0 (every violation found is a known defect, or none).
 
 import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseItf } from '../report/itf.js';
 import { classify, UNCLASSIFIED } from '../report/sweep-classes.js';
 import { renderSweepMarkdown } from '../report/sweep-md.js';
@@ -19,14 +19,15 @@ import type { SweepPair, SweepRun, SweepSummary, SweepViolation } from '../repor
 import { EXIT, UsageError } from './errors.js';
 import { emitEvent } from './output.js';
 import { FULL_CHECK, isInternalFailure, prepareOutDir, type RunSummary } from './run.js';
-import { runSideBySide, type RunOutcome } from './side-by-side.js';
+import { runnerFor, type QueueFlags } from './queue/choose.js';
+import type { RunOutcome } from './side-by-side.js';
 import { stopOnSignals } from './signals.js';
 import { planSweep, parseScope, type ScopeFlags, type SweepItem } from './sweep-scope.js';
 import { outputName, reproduceCommand, type Target } from './target.js';
 import { TOOL, VERSION } from './version.js';
 import { WRITE_ERROR_PREFIX, WriteError, writeOutput } from './write-output.js';
 
-export interface SweepFlags extends ScopeFlags {
+export interface SweepFlags extends ScopeFlags, QueueFlags {
   budgetSeconds: number;
   maxSeconds: number;
   jobs: number;
@@ -138,7 +139,9 @@ export async function runSweep(f: SweepFlags): Promise<number> {
   const runs: SweepRun[] = new Array<SweepRun>(targets.length);
   const stop = stopOnSignals({ quiet: f.quiet });
   const tty = process.stderr.isTTY === true;
-  await runSideBySide(targets.length, {
+  // Here side by side, or on a Redis queue with --queue (cli/queue/).
+  const identity = { out: resolve(f.out), maxSeconds: f.maxSeconds, targets };
+  await runnerFor(f, { kind: 'sweep', identity, budgetSeconds: f.budgetSeconds })(targets.length, {
     jobs: Math.min(f.jobs, targets.length),
     stop,
     taskAt: (i) => {
