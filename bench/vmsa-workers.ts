@@ -18,13 +18,13 @@
 //   (package.json line: "bench:vmsa-workers": "npm run build --silent && node dist/bench/vmsa-workers.js")
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bfs } from '../src/explorer/bfs.js';
 import type { Model, Step } from '../src/explorer/model.js';
-import { parallelBfs } from '../src/explorer/parallel-bfs.js';
+import { parallelBfs, type ParallelTiming } from '../src/explorer/parallel-bfs.js';
 import { modelSpec } from '../src/explorer/workers.js';
 import { DEFAULT_KNOBS, type VmsaConfig } from '../src/model/config.js';
 import { vmsaModel } from '../src/properties/vmsa-model.js';
@@ -52,16 +52,68 @@ interface ChildResult {
   transitions: number;
   seconds: number;
   cpu: number;
+  /** CPU seconds by thread name (watchThreads). */
+  threads: Record<string, number>;
+  timing?: ParallelTiming;
+}
+
+/**
+ * CPU seconds per thread of this process, grouped by the thread's name
+ * (node's main thread, the workers, V8's compiler and GC helpers, libuv),
+ * read from /proc every 100 ms while the search runs: a worker's thread is
+ * gone once the pool is destroyed. Empty where /proc has none.
+ */
+function watchThreads(): { stop(): Record<string, number> } {
+  const seen = new Map<string, { name: string; cpu: number }>();
+  const read = (): void => {
+    let tids: string[];
+    try {
+      tids = readdirSync('/proc/self/task');
+    } catch {
+      return;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        seen.set(tid, { name: Number(tid) === process.pid ? 'main' : name, cpu: (Number(f[11]) + Number(f[12])) / 100 });
+      } catch {
+        // the thread just ended: keep its last reading
+      }
+    }
+  };
+  read();
+  const timer = setInterval(read, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      // Threads of the same name (node names the workers and V8's helpers
+      // alike) apart, busiest first: name#1, name#2, ...
+      const by: Record<string, number> = {};
+      const sorted = [...seen.values()].sort((a, b) => b.cpu - a.cpu);
+      const count = new Map<string, number>();
+      for (const { name, cpu } of sorted) {
+        const n = (count.get(name) ?? 0) + 1;
+        count.set(name, n);
+        by[name === 'main' ? name : `${name}#${n}`] = cpu;
+      }
+      return by;
+    },
+  };
 }
 
 async function child(mode: Mode, small: boolean): Promise<void> {
+  const watch = watchThreads();
   const config = small ? SMALL : THREE_VCPU;
   const model = vmsaModel(config) as unknown as Model<unknown, Step>;
   const spec = modelSpec(import.meta.url, '../src/properties/vmsa-model.js', 'vmsaModel', config);
   const options = { symmetry: true, allViolations: true, collectRuleCoverage: true };
   const r = mode === 'bfs' ? bfs(model, { ...options, por: true }) : await parallelBfs(model, spec, { ...options, workers: mode === 'w1' ? 1 : 2 });
   const u = process.cpuUsage();
-  const out: ChildResult = { states: r.states, transitions: r.transitions, seconds: r.seconds, cpu: (u.user + u.system) / 1e6 };
+  const threads = watch.stop();
+  const out: ChildResult = { states: r.states, transitions: r.transitions, seconds: r.seconds, cpu: (u.user + u.system) / 1e6, threads, ...('timing' in r && { timing: r.timing }) };
   console.log(JSON.stringify(out));
 }
 
@@ -88,6 +140,13 @@ function workers(runs: number, small: boolean): boolean {
       const r = JSON.parse(p.stdout.trim().split('\n').pop()!) as ChildResult;
       results.get(mode)!.push(r);
       console.log(`  round ${i + 1} ${LABEL[mode].padEnd(22)} ${r.seconds.toFixed(2)} s search, ${p.seconds.toFixed(2)} s process, ${r.cpu.toFixed(2)} CPU s, ${r.states} states, ${r.transitions} transitions  (load ${load()})`);
+      const cpus = Object.entries(r.threads).filter(([, c]) => c >= 0.05).sort((a, b) => b[1] - a[1]);
+      console.log(`${''.padEnd(34)}CPU by thread: ${cpus.map(([n, c]) => `${n} ${c.toFixed(2)}`).join(', ')}`);
+      const t = r.timing;
+      if (t) {
+        const f = (x: number): string => x.toFixed(2);
+        console.log(`${''.padEnd(34)}${t.tasks} tasks; workers in tasks ${f(t.workerTasks)} s (successors ${f(t.workerSuccessors)}, properties+claims ${f(t.workerCheck)}), idle between tasks ${f(t.workerIdle)} s, at level barriers ${f(t.workerBarrier)} s; coordinator waiting ${f(t.coordinatorWait)} s, merging ${f(t.coordinatorMerge)} s; table growth ${f(t.growth)} s`);
+      }
     }
   }
   const med = (m: Mode): number => median(results.get(m)!.map((r) => r.seconds));

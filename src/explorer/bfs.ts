@@ -12,16 +12,16 @@
 
 import { fingerprint64 } from './fingerprint.js';
 import { Frontier } from './frontier.js';
-import { Expansion, Kept, type ExpansionSink } from './expand.js';
+import { Expansion, expandRoots, Kept, type ExpansionSink } from './expand.js';
 import type { Model, Step } from './model.js';
 import { ParentLinks } from './parents.js';
 import { confirmShortest } from './por-confirm.js';
 import { rescued } from './rescue.js';
 import type { LevelSearchOptions, Rescue, SearchOptions, SearchResult, StopReason } from './search.js';
 import type { SearchSnapshot } from './checkpoint.js';
-import { coverResults, searchFigures, sortedRules } from './result.js';
+import { commonResult } from './result.js';
 import { statesPerBatch } from './successors.js';
-import { INITIAL_SITE, rebuildViolation, violationKey, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
+import { INITIAL_SITE, violationKey, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
 import { FingerprintSet, Insert } from './visited.js';
 
 export type { CoverResult, LevelSearchOptions, PorOutcome, Progress, SearchOptions, SearchResult, StopReason } from './search.js';
@@ -58,9 +58,7 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
   const snap = options.resume;
   const visited = snap ? FingerprintSet.restore(snap.sections.visited, snap.visitedCount, tableOptions) : new FingerprintSet(tableOptions);
   const links = snap ? ParentLinks.restore(snap.sections.parents, snap.sections.steps) : new ParentLinks();
-  const fp = new Uint32Array(2);
   const found = new Map<string, Pending>();
-  const invariants = model.invariants;
   const coverDepth: (number | null)[] = snap ? [...snap.coverDepth] : model.covers.map(() => null);
   const priorSeconds = snap?.seconds ?? 0;
   const canonical = options.symmetry === true ? model.canonicalEncoding?.bind(model) : undefined;
@@ -133,18 +131,17 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     next = Frontier.restore(s.nextData, s.nextOffsets, s.nextOrdinals);
     k = snap.position;
   } else {
-    model.initStates().forEach((s, i) => {
-      const bytes = encode(s);
-      fingerprint64(bytes, bytes.length, fp);
-      if (visited.insert(fp[0]!, fp[1]!) !== Insert.New) return;
-      const ord = links.addRoot(i);
-      for (const inv of invariants) {
-        const msg = inv.check(s);
-        if (msg !== null) record(inv, 'invariant', INITIAL_SITE, msg, ord, -1);
-      }
-      visit(s, 0);
-      current.push(bytes, ord);
-    });
+    expandRoots(
+      model,
+      encode,
+      (hi, lo) => visited.insert(hi, lo) === Insert.New,
+      links,
+      (inv, msg, ord) => record(inv, 'invariant', INITIAL_SITE, msg, ord, -1),
+      (s, bytes, ord) => {
+        visit(s, 0);
+        current.push(bytes, ord);
+      },
+    );
     if (links.size >= maxStates && current.length > 0) stopReason = 'max-states';
   }
 
@@ -181,29 +178,23 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
   // The result of what was explored so far: at the end, or after the model
   // threw (rescue.ts: then a trace that cannot be rebuilt is left out).
   const result = (tolerant: boolean): SearchResult<S, St> => {
-    const seconds = priorSeconds + (performance.now() - start) / 1000;
-    let lost = 0;
-    const violations = [...found.values()].flatMap((p) => {
-      try {
-        return [rebuildViolation(model, links, p, canonical !== undefined)];
-      } catch (e) {
-        if (!tolerant) throw e;
-        lost++;
-        return [];
-      }
-    });
-    const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
-    return {
-      model: model.name,
-      states: links.size,
+    const { fields, lost } = commonResult({
+      model,
+      links,
+      found: found.values(),
+      symmetry: canonical !== undefined,
+      stopReason,
+      allViolations: options.allViolations === true,
       transitions: expansion.transitions,
       depth,
-      complete,
-      stopReason,
-      ...searchFigures(links.size, expansion.transitions, seconds, visited.bytes, links.bytes),
-      violations,
-      covers: coverResults(model.covers, coverDepth),
-      rules: sortedRules(expansion.rules),
+      seconds: priorSeconds + (performance.now() - start) / 1000,
+      tableBytes: visited.bytes,
+      coverDepth,
+      rules: expansion.rules,
+      tolerant,
+    });
+    return {
+      ...fields,
       ...(independence && { por: { ...por, confirmation: null } }),
       ...(lost > 0 && { failure: `the traces of ${lost} violation(s) could not be rebuilt` }),
     };

@@ -21,6 +21,8 @@ import { DEADLOCK, type Invariant, type Model, type Step, type TransitionPropert
 import { ampleSet } from './por.js';
 import type { PorFigures } from './por.js';
 import { SuccessorBatch } from './successors.js';
+import { fingerprint64 } from './fingerprint.js';
+import type { ParentLinks } from './parents.js';
 import { DEADLOCK_SITE, siteOf, type PropertyRef, type ViolationKind } from './trace.js';
 
 /** What the engine did with a successor (ExpansionSink.successor). */
@@ -257,4 +259,32 @@ export class Expansion<S, St extends Step> {
     this.after = undefined;
     return this.size;
   }
+}
+
+/**
+ * The initial states, as both engines take them: encoded (canonically under
+ * symmetry) and fingerprinted; each new one (`isNew`, the engine's visited
+ * set) gets a root parent link, has the invariants judged (at the initial
+ * site) and is handed to `root` (covers, the first frontier).
+ */
+export function expandRoots<S, St extends Step>(
+  model: Model<S, St>,
+  encode: (s: S) => Uint8Array,
+  isNew: (hi: number, lo: number) => boolean,
+  links: ParentLinks,
+  violation: (p: PropertyRef, message: string, ordinal: number) => void,
+  root: (state: S, bytes: Uint8Array, ordinal: number) => void,
+): void {
+  const fp = new Uint32Array(2);
+  model.initStates().forEach((s, i) => {
+    const bytes = encode(s);
+    fingerprint64(bytes, bytes.length, fp);
+    if (!isNew(fp[0]!, fp[1]!)) return;
+    const ord = links.addRoot(i);
+    for (const inv of model.invariants) {
+      const msg = inv.check(s);
+      if (msg !== null) violation(inv, msg, ord);
+    }
+    root(s, bytes, ord);
+  });
 }

@@ -26,13 +26,13 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { Piscina } from 'piscina';
 import type { Progress, SearchOptions, SearchResult, StopReason } from './search.js';
-import { fingerprint64 } from './fingerprint.js';
+import { expandRoots } from './expand.js';
 import type { Model, Step } from './model.js';
 import { ParentLinks } from './parents.js';
-import { coverResults, searchFigures, sortedRules } from './result.js';
+import { commonResult } from './result.js';
 import { giveEntries } from './merge.js';
 import { Claim, MAX_SLOTS, SharedTable, TABLE_SLOT_BYTES } from './shared-visited.js';
-import { INITIAL_SITE, rebuildViolation, violationKey, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
+import { INITIAL_SITE, violationKey, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
 import { META_WORDS, type CopyTask, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
 
 export interface ParallelOptions extends SearchOptions {
@@ -66,6 +66,30 @@ export interface ParallelResult<S, St extends Step> extends Omit<SearchResult<S,
    * threads (worker.ts); with one worker, exactly one per state found.
    */
   entries: number;
+  /** Where the time went, seconds (docs/performance.md, "Workers and the shared loop"). */
+  timing: ParallelTiming;
+}
+
+/** Seconds, summed over the workers' tasks (kept levels and redone ones alike) and the coordinator. */
+export interface ParallelTiming {
+  /** Expansion tasks run. */
+  tasks: number;
+  /** In the workers' tasks, all of it (TaskTiming.task). */
+  workerTasks: number;
+  /** ...of which building and fingerprinting successors. */
+  workerSuccessors: number;
+  /** ...of which properties, claims and entries. */
+  workerCheck: number;
+  /** Workers waiting between two of their tasks of the same level (TaskTiming.idle). */
+  workerIdle: number;
+  /** Workers waiting between their last task of a level and their first of the next (TaskTiming.barrier). */
+  workerBarrier: number;
+  /** The coordinator waiting for the next chunk's result, in order. */
+  coordinatorWait: number;
+  /** The coordinator merging results (parent links, the next frontier, events). */
+  coordinatorMerge: number;
+  /** Growing the table (on this thread, or copied by the workers). */
+  growth: number;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
@@ -122,28 +146,51 @@ function segmentOf(parts: Uint8Array[], lengths: number[]): Segment {
   return { data, offsets, n: parts.length };
 }
 
-/** Cuts a level's segments into chunks of about `size` states, in order. */
-function chunksOf(segments: Segment[], size: number): FrontierSlice[][] {
+/**
+ * Cuts a level's segments into chunks, in order: chunk sizes from
+ * `sizeFor(states left in the level)`.
+ */
+function chunksOf(segments: Segment[], total: number, sizeFor: (left: number) => number): FrontierSlice[][] {
   const chunks: FrontierSlice[][] = [];
   let cur: FrontierSlice[] = [];
-  let room = size;
+  let left = total;
+  let room = sizeFor(left);
   for (const s of segments) {
     let from = 0;
     while (from < s.n) {
       const to = Math.min(s.n, from + room);
       cur.push({ data: s.data, offsets: s.offsets, from, to });
       room -= to - from;
+      left -= to - from;
       from = to;
       if (room === 0) {
         chunks.push(cur);
         cur = [];
-        room = size;
+        room = sizeFor(left);
       }
     }
   }
   if (cur.length > 0) chunks.push(cur);
   return chunks;
 }
+
+/**
+ * Chunk sizes that shrink towards the end of a level (guided
+ * self-scheduling): a chunk of a quarter of the states left per worker, at
+ * most MAX_CHUNK, at least a 32nd of the level's share per worker (and 16
+ * states). The level ends at a barrier (the next one needs every claim of
+ * this one), where a worker whose last chunk ended early waits for the
+ * others: small last chunks make that wait short, large first ones keep the
+ * number of tasks (messages, results to merge) about what uniform chunks of
+ * an eighth per worker gave.
+ */
+export function guidedChunk(levelSize: number, workers: number): (left: number) => number {
+  const least = Math.max(16, Math.ceil(levelSize / (workers * 32)));
+  return (left) => Math.max(least, Math.min(MAX_CHUNK, Math.ceil(left / (workers * 4))));
+}
+
+/** The largest chunk: 8192 states (2048 before: 2 workers on mailbox C took 16.0/17.1 s against 17.9/19.4 s, two interleaved pairs). */
+const MAX_CHUNK = 8192;
 
 type Pending = FoundViolation;
 
@@ -193,6 +240,7 @@ export async function parallelBfs<S, St extends Step>(
   let failure: string | null = null;
   let redoneLevels = 0;
   let entries = 0;
+  const timing: ParallelTiming = { tasks: 0, workerTasks: 0, workerSuccessors: 0, workerCheck: 0, workerIdle: 0, workerBarrier: 0, coordinatorWait: 0, coordinatorMerge: 0, growth: 0 };
   let nextSeq = 1; // the sequence number of the next pass's first chunk
   // Where each worker is (worker.ts): word 0 hands out indices; room for
   // the pool's threads and as many again.
@@ -203,29 +251,27 @@ export async function parallelBfs<S, St extends Step>(
     const key = violationKey(p.id, site);
     if (!found.has(key)) found.set(key, { property: p, kind, site, message, ordinal, step });
   };
-  const visit = (state: S, ordinal: number, d: number): void => {
-    for (const inv of model.invariants) {
-      const msg = inv.check(state);
-      if (msg !== null) record(inv, 'invariant', INITIAL_SITE, msg, ordinal, -1);
-    }
+  const visit = (state: S, d: number): void => {
     for (let c = 0; c < model.covers.length; c++) {
       if (coverDepth[c] === null && model.covers[c]!.reached(state)) coverDepth[c] = d;
     }
   };
 
-  // Initial states, on this thread, exactly as bfs() does.
-  const fp = new Uint32Array(2);
+  // Initial states, on this thread, exactly as bfs() takes them (expand.ts).
   let segments: Segment[];
   {
     const parts: Uint8Array[] = [];
-    model.initStates().forEach((s, i) => {
-      const bytes = symmetry ? model.canonicalEncoding!(s) : model.encode(s);
-      fingerprint64(bytes, bytes.length, fp);
-      if (table.claim(fp[0]!, fp[1]!) !== Claim.Mine) return;
-      const ord = links.addRoot(i);
-      visit(s, ord, 0);
-      parts.push(bytes.slice());
-    });
+    expandRoots(
+      model,
+      (s) => (symmetry ? model.canonicalEncoding!(s) : model.encode(s)),
+      (hi, lo) => table.claim(hi, lo) === Claim.Mine,
+      links,
+      (inv, msg, ord) => record(inv, 'invariant', INITIAL_SITE, msg, ord, -1),
+      (s, bytes) => {
+        visit(s, 0);
+        parts.push(bytes.slice());
+      },
+    );
     table.release();
     segments = [segmentOf(parts, parts.map((p) => p.length))];
   }
@@ -251,6 +297,14 @@ export async function parallelBfs<S, St extends Step>(
   // The table grown to `cap` slots (without this level's claims when
   // `dropFresh`): copied by the workers when it is large, else here.
   const grown = async (cap: number, dropFresh: boolean): Promise<SharedTable> => {
+    const t0 = performance.now();
+    try {
+      return await grownTable(cap, dropFresh);
+    } finally {
+      timing.growth += (performance.now() - t0) / 1000;
+    }
+  };
+  const grownTable = async (cap: number, dropFresh: boolean): Promise<SharedTable> => {
     if (workers === 1 || table.capacity < parallelGrowthSlots) return table.rehash(cap, dropFresh);
     const dst = SharedTable.create(cap);
     const share = Math.ceil(table.capacity / (workers * 4));
@@ -311,11 +365,8 @@ export async function parallelBfs<S, St extends Step>(
         links: links.size,
       };
 
-      // About 8 chunks per worker and level, at most 8192 states each (2048
-      // before: 2 workers on mailbox C took 16.0/17.1 s against 17.9/19.4 s,
-      // two interleaved pairs; B the same within noise).
-      const chunkSize = options.chunkStates ?? Math.max(16, Math.min(8192, Math.ceil(levelSize / (workers * 8))));
-      const chunks = chunksOf(segments, chunkSize);
+      const chunkStates = options.chunkStates;
+      const chunks = chunksOf(segments, levelSize, chunkStates !== undefined ? () => chunkStates : guidedChunk(levelSize, workers));
       nextSeq += chunks.length;
       const skip = [...found.values()].map((p): [string, string] => [p.property.id, p.site]);
       const coversLeft = coverDepth.flatMap((d, i) => (d === null ? [i] : []));
@@ -352,6 +403,7 @@ export async function parallelBfs<S, St extends Step>(
       for (let c = 0; c < chunks.length; c++) {
         while (promises.length < chunks.length && promises.length - c < window) launch(promises.length);
         let r: ExpandResult;
+        const waited = performance.now();
         try {
           r = await promises[c]!;
         } catch (e) {
@@ -359,6 +411,14 @@ export async function parallelBfs<S, St extends Step>(
           stopped = true;
           break;
         }
+        const merging = performance.now();
+        timing.coordinatorWait += (merging - waited) / 1000;
+        timing.tasks++;
+        timing.workerTasks += r.ms.task / 1000;
+        timing.workerSuccessors += r.ms.successors / 1000;
+        timing.workerCheck += r.ms.check / 1000;
+        timing.workerIdle += r.ms.idle / 1000;
+        timing.workerBarrier += r.ms.barrier / 1000;
         if (r.full || full) {
           full = true;
           continue; // wait for the launched chunks, then redo the level
@@ -424,6 +484,7 @@ export async function parallelBfs<S, St extends Step>(
         chunkFirst += sliceStates(chunks[c]!);
 
         const now = performance.now();
+        timing.coordinatorMerge += (now - merging) / 1000;
         if (now - start > maxMs) {
           stopReason = 'max-seconds';
           stopped = true;
@@ -496,25 +557,21 @@ export async function parallelBfs<S, St extends Step>(
   }
   if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
 
-  const seconds = (performance.now() - start) / 1000;
-  const violations = [...found.values()].map((p) => rebuildViolation(model, links, p, symmetry));
-  const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
-  return {
-    model: model.name,
-    states: links.size,
+  const { fields } = commonResult({
+    model,
+    links,
+    found: found.values(),
+    symmetry,
+    stopReason,
+    allViolations: options.allViolations === true,
     transitions,
     depth,
-    complete,
-    stopReason,
-    failure,
-    workers,
-    redoneLevels,
-    entries,
-    ...searchFigures(links.size, transitions, seconds, table.bytes, links.bytes),
-    violations,
-    covers: coverResults(model.covers, coverDepth),
-    rules: sortedRules(rules),
-  };
+    seconds: (performance.now() - start) / 1000,
+    tableBytes: table.bytes,
+    coverDepth,
+    rules,
+  });
+  return { ...fields, failure, workers, redoneLevels, entries, timing };
 }
 
 function sliceStates(slices: FrontierSlice[]): number {

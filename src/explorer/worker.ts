@@ -154,8 +154,16 @@ function copyShare(task: CopyTask): number {
   return new SharedTable(task.from).copyInto(new SharedTable(task.to), task.start, task.end, task.dropFresh);
 }
 
+/** When this thread returned its last result (performance.now()), for TaskTiming.idle. */
+let lastResult = -1;
+let lastPass = -1;
+
 async function expand(task: ExpandTask): Promise<unknown> {
   const model = await modelFor(task.spec);
+  // After the await: piscina may hand this thread its next task while the
+  // previous one waits on a microtask (concurrentTasksPerWorker), which
+  // would count the previous task's time twice.
+  const arrived = performance.now();
   if (table === null || table.id !== task.table.id) {
     table = new SharedTable(task.table);
     mine = new Uint32Array(Math.ceil(table.capacity / 32));
@@ -256,6 +264,8 @@ async function expand(task: ExpandTask): Promise<unknown> {
   };
 
   let k = 0; // the chunk's frontier states expanded so far
+  let successorMs = 0;
+  let checkMs = 0;
   try {
     slices: for (const slice of task.slices) {
       const offsets = new Uint32Array(slice.offsets);
@@ -266,10 +276,14 @@ async function expand(task: ExpandTask): Promise<unknown> {
         // fingerprinted, and their home slots touched together
         // (successors.ts); then each state in turn, as bfs.ts does.
         const end = Math.min(slice.to, x + batchSize);
+        const t0 = performance.now();
         ex.begin(k);
         for (let b = x; b < end; b++) ex.add(model.decode(bytes.subarray(offsets[b]! - base, offsets[b + 1]! - base)));
         t.touch(batch.fps, batch.count);
+        const t1 = performance.now();
         ex.run(sink);
+        successorMs += t1 - t0;
+        checkMs += performance.now() - t1;
         if (full) break slices;
         for (let b = 0; b < end - x; b++) stepCounts[k + b] = ex.stepCount(b);
         k += end - x;
@@ -296,6 +310,16 @@ async function expand(task: ExpandTask): Promise<unknown> {
     rules: [...ex.rules.entries()],
     covers: coversHit,
     events,
+    ms: {
+      task: 0,
+      successors: successorMs,
+      check: checkMs,
+      idle: lastResult < 0 || task.passStart !== lastPass ? 0 : arrived - lastResult,
+      barrier: lastResult < 0 || task.passStart === lastPass ? 0 : arrived - lastResult,
+    },
   };
+  lastPass = task.passStart;
+  lastResult = performance.now();
+  result.ms.task = lastResult - arrived;
   return result;
 }
