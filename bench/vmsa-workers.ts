@@ -14,7 +14,9 @@
 // with the load average before and after. Exits 1 if the engines disagree
 // on the state or transition count, never on time.
 //
-//   node dist/bench/vmsa-workers.js [--runs 3] [--only workers|commands] [--small]
+//   node dist/bench/vmsa-workers.js [--runs 3] [--only workers|commands]
+//     [--config three|small|everyknob|d4|smoke] [--modes bfs,bfs-nopor,w1,w2]
+//     [--baseline DIR]   (a checkout of another commit, built: its default and nightly timed too)
 //   (package.json line: "bench:vmsa-workers": "npm run build --silent && node dist/bench/vmsa-workers.js")
 
 import { spawnSync } from 'node:child_process';
@@ -27,6 +29,7 @@ import type { Model, Step } from '../src/explorer/model.js';
 import { parallelBfs, type ParallelTiming } from '../src/explorer/parallel-bfs.js';
 import { modelSpec } from '../src/explorer/workers.js';
 import { DEFAULT_KNOBS, type VmsaConfig } from '../src/model/config.js';
+import { findPreset, presetKnobs } from '../src/model/presets.js';
 import { vmsaModel } from '../src/properties/vmsa-model.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,12 +43,44 @@ const THREE_VCPU: VmsaConfig = {
   gfns: 2,
   knobs: { ...DEFAULT_KNOBS, maxApRequests: 3, guestRmpadjust: true, punchHole: true, injectInit: true, allowDestroy: true },
 };
-/** A smaller one for quick rounds (--small): the same without the INITs. */
-const SMALL: VmsaConfig = { ...THREE_VCPU, knobs: { ...THREE_VCPU.knobs, injectInit: false } };
+/** The issue's every-knob 2-vCPU configuration (patch1). */
+const EVERY_KNOB: VmsaConfig = {
+  variant: 'patch1',
+  vm: 'snp',
+  vcpus: 2,
+  gfns: 1,
+  knobs: {
+    ...DEFAULT_KNOBS,
+    fwLaunchFail: true,
+    rmpMakeSharedFail: true,
+    reclaimFail: true,
+    gmemGetPfnFail: true,
+    launchRetry: true,
+    forceRunnable: true,
+    injectInit: true,
+    punchHole: true,
+    maxApRequests: 2,
+    allowDestroy: true,
+    allowOnInit: true,
+    noMemslot: true,
+    guestRmpadjust: true,
+  },
+};
+function presetConfig(name: string): VmsaConfig {
+  const p = findPreset(name)!;
+  return { variant: 'patch1', vm: p.vm, vcpus: p.vcpus, gfns: p.gfns, knobs: presetKnobs(p) };
+}
+/** --config NAME: the configurations measured (three: the issue's target). */
+const CONFIGS: Record<string, { label: string; config: () => VmsaConfig }> = {
+  three: { label: '3 vCPUs, 2 gfns, upstream-base, most knobs, symmetry', config: () => THREE_VCPU },
+  small: { label: 'the same without the INITs (quick rounds)', config: () => ({ ...THREE_VCPU, knobs: { ...THREE_VCPU.knobs, injectInit: false } }) },
+  everyknob: { label: 'every knob, 2 vCPUs, patch1, symmetry', config: () => EVERY_KNOB },
+  d4: { label: 'preset d4-req-gpa-not-reset, patch1, symmetry', config: () => presetConfig('d4-req-gpa-not-reset') },
+  smoke: { label: 'preset smoke, patch1, symmetry', config: () => presetConfig('smoke') },
+};
 
-type Mode = 'bfs' | 'w1' | 'w2';
-const MODES: Mode[] = ['bfs', 'w1', 'w2'];
-const LABEL: Record<Mode, string> = { bfs: 'bfs() (--workers 1)', w1: 'parallel, 1 worker', w2: 'parallel, 2 workers' };
+type Mode = 'bfs' | 'bfs-nopor' | 'w1' | 'w2';
+const LABEL: Record<Mode, string> = { bfs: 'bfs() (--workers 1)', 'bfs-nopor': 'bfs() --no-por', w1: 'parallel, 1 worker', w2: 'parallel, 2 workers' };
 
 interface ChildResult {
   states: number;
@@ -104,13 +139,13 @@ function watchThreads(): { stop(): Record<string, number> } {
   };
 }
 
-async function child(mode: Mode, small: boolean): Promise<void> {
+async function child(mode: Mode, name: string): Promise<void> {
   const watch = watchThreads();
-  const config = small ? SMALL : THREE_VCPU;
+  const config = CONFIGS[name]!.config();
   const model = vmsaModel(config) as unknown as Model<unknown, Step>;
   const spec = modelSpec(import.meta.url, '../src/properties/vmsa-model.js', 'vmsaModel', config);
   const options = { symmetry: true, allViolations: true, collectRuleCoverage: true };
-  const r = mode === 'bfs' ? bfs(model, { ...options, por: true }) : await parallelBfs(model, spec, { ...options, workers: mode === 'w1' ? 1 : 2 });
+  const r = mode === 'bfs' || mode === 'bfs-nopor' ? bfs(model, { ...options, por: mode === 'bfs' }) : await parallelBfs(model, spec, { ...options, workers: mode === 'w1' ? 1 : 2 });
   const u = process.cpuUsage();
   const threads = watch.stop();
   const out: ChildResult = { states: r.states, transitions: r.transitions, seconds: r.seconds, cpu: (u.user + u.system) / 1e6, threads, ...('timing' in r && { timing: r.timing }) };
@@ -130,12 +165,12 @@ function timed(args: string[], cwd = root): { stdout: string; seconds: number; s
   return { stdout: p.stdout, seconds: (performance.now() - t0) / 1000, status: p.status };
 }
 
-function workers(runs: number, small: boolean): boolean {
-  console.log(`\n${small ? 'Small (3 vCPUs, no INITs)' : '3 vCPUs, 2 gfns, upstream-base, most knobs, symmetry'}: search seconds, fresh process each, ${runs} interleaved round(s)`);
+function workers(runs: number, name: string, MODES: Mode[]): boolean {
+  console.log(`\n${CONFIGS[name]!.label}: search seconds, fresh process each, ${runs} interleaved round(s)`);
   const results = new Map<Mode, ChildResult[]>(MODES.map((m) => [m, []]));
   for (let i = 0; i < runs; i++) {
     for (const mode of MODES) {
-      const p = timed([join(here, 'vmsa-workers.js'), '--child', mode, ...(small ? ['--small'] : [])]);
+      const p = timed([join(here, 'vmsa-workers.js'), '--child', mode, name]);
       if (p.status !== 0) throw new Error(`child ${mode} failed (${p.status})`);
       const r = JSON.parse(p.stdout.trim().split('\n').pop()!) as ChildResult;
       results.get(mode)!.push(r);
@@ -151,41 +186,63 @@ function workers(runs: number, small: boolean): boolean {
   }
   const med = (m: Mode): number => median(results.get(m)!.map((r) => r.seconds));
   for (const m of MODES) console.log(`  median ${LABEL[m].padEnd(22)} ${med(m).toFixed(2)} s`);
-  const pairs = results.get('bfs')!.map((r, i) => r.seconds / results.get('w2')![i]!.seconds);
-  console.log(`  speed-up of 2 workers over --workers 1 (bfs()): ${(med('bfs') / med('w2')).toFixed(2)}x from the medians, per round ${pairs.map((x) => x.toFixed(2)).join(' ')} (target 1.5x)`);
-  console.log(`  speed-up of 2 workers over 1 worker: ${(med('w1') / med('w2')).toFixed(2)}x`);
+  const ratio = (a: Mode, b: Mode, what: string): void => {
+    if (!results.has(a) || !results.has(b)) return;
+    const pairs = results.get(a)!.map((r, i) => r.seconds / results.get(b)![i]!.seconds);
+    console.log(`  ${what}: ${(med(a) / med(b)).toFixed(2)}x from the medians, per round ${pairs.map((x) => x.toFixed(2)).join(' ')}`);
+  };
+  ratio('bfs', 'w2', 'speed-up of 2 workers over --workers 1 (bfs(), target 1.5x)');
+  ratio('w1', 'w2', 'speed-up of 2 workers over the parallel search at 1 worker');
+  ratio('bfs', 'bfs-nopor', 'bfs() without partial-order reduction, speed-up');
   // The parallel engine has no partial-order reduction, bfs() does: their
-  // transition counts may differ; the state counts may not (symmetry alike).
-  const w = results.get('w1')![0]!;
-  const agree = [...results.values()].every((rs) => rs.every((r) => r.states === w.states)) && results.get('w2')!.every((r) => r.transitions === w.transitions);
+  // counts may differ where it reduces (not on the issue's configuration).
+  const all = [...results.values()].flat();
+  const w = all[0]!;
+  const agree = all.every((r) => r.states === w.states && r.transitions === w.transitions);
   if (!agree) console.log('  DISAGREE: the engines found different counts');
   return agree;
 }
 
-function commands(runs: number): void {
-  console.log(`\nCommands (whole process, ${runs} round(s), the build's dist/)`);
-  const main = join(root, 'dist/src/cli/main.js');
-  const starts: number[] = [];
-  const nightlies: number[] = [];
+/**
+ * `default` and `nightly` (default matrix), whole processes, of this build
+ * and, with --baseline DIR (a checkout built with `npx tsc`, e.g. of the
+ * commit before the flat state layer: the CLI cannot select the reference
+ * model), of that one, interleaved.
+ */
+function commands(runs: number, baseline: string | null): void {
+  console.log(`\nCommands (whole process, ${runs} round(s); the build itself not timed)`);
+  const builds: [string, string][] = [['this build', join(root, 'dist/src/cli/main.js')]];
+  if (baseline !== null) builds.push([`baseline ${baseline}`, join(baseline, 'dist/src/cli/main.js')]);
+  const times = new Map<string, number[]>();
+  const add = (key: string, x: number): void => void times.set(key, [...(times.get(key) ?? []), x]);
   for (let i = 0; i < runs; i++) {
-    const out = mkdtempSync(join(tmpdir(), 'vmsa-bench-'));
-    try {
-      // `npm start` is the build, then this (the build is not timed).
-      const d = timed([main, 'default', '--out', join(out, 'default')]);
-      starts.push(d.seconds);
-      const n = timed([main, 'nightly', '--out', join(out, 'nightly'), '--quiet']);
-      nightlies.push(n.seconds);
-      console.log(`  round ${i + 1}: default ${d.seconds.toFixed(2)} s (exit ${d.status}), nightly ${n.seconds.toFixed(2)} s (exit ${n.status})  (load ${load()})`);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
+    for (const [name, main] of builds) {
+      const out = mkdtempSync(join(tmpdir(), 'vmsa-bench-'));
+      try {
+        // `npm start` is the build, then `default`.
+        const d = timed([main, 'default', '--out', join(out, 'default'), '--quiet'], dirname(dirname(dirname(dirname(main)))));
+        add(`${name} default`, d.seconds);
+        const n = timed([main, 'nightly', '--out', join(out, 'nightly'), '--quiet'], dirname(dirname(dirname(dirname(main)))));
+        add(`${name} nightly`, n.seconds);
+        console.log(`  round ${i + 1} ${name}: default ${d.seconds.toFixed(2)} s (exit ${d.status}), nightly ${n.seconds.toFixed(2)} s (exit ${n.status})  (load ${load()})`);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
     }
   }
-  console.log(`  median: default ${median(starts).toFixed(2)} s, nightly (default matrix) ${median(nightlies).toFixed(2)} s`);
+  for (const [key, xs] of times) console.log(`  median ${key}: ${median(xs).toFixed(2)} s`);
+  if (baseline !== null) {
+    for (const cmd of ['default', 'nightly']) {
+      const a = median(times.get(`this build ${cmd}`)!);
+      const b = median(times.get(`baseline ${baseline} ${cmd}`)!);
+      console.log(`  ${cmd}: ${(b / a).toFixed(2)}x faster than the baseline (target 3x against the reference)`);
+    }
+  }
 }
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--child') {
-  await child(argv[1] as Mode, argv.includes('--small'));
+  await child(argv[1] as Mode, argv[2]!);
 } else {
   const runsAt = argv.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
@@ -193,8 +250,17 @@ if (argv[0] === '--child') {
   const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
   console.log(`bench:vmsa-workers  node ${process.version}, load average ${load()}`);
   let ok = true;
-  if (only !== 'commands') ok = workers(runs, argv.includes('--small'));
-  if (only !== 'workers') commands(runs);
+  const configAt = argv.indexOf('--config');
+  const name = configAt >= 0 ? argv[configAt + 1]! : 'three';
+  if (!(name in CONFIGS)) {
+    console.error(`bench/vmsa-workers: unknown --config ${name} (${Object.keys(CONFIGS).join(', ')})`);
+    process.exit(2);
+  }
+  const modesAt = argv.indexOf('--modes');
+  const modes = (modesAt >= 0 ? argv[modesAt + 1]!.split(',') : ['bfs', 'w1', 'w2']) as Mode[];
+  if (only !== 'commands') ok = workers(runs, name, modes);
+  const baselineAt = argv.indexOf('--baseline');
+  if (only !== 'workers') commands(runs, baselineAt >= 0 ? resolve(argv[baselineAt + 1]!) : null);
   console.log(`\nload average at the end ${load()}`);
   if (!ok) process.exit(1);
 }
