@@ -26,7 +26,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bfs } from '../src/explorer/bfs.js';
 import type { Model, Step } from '../src/explorer/model.js';
-import { parallelBfs, type ParallelTiming } from '../src/explorer/parallel-bfs.js';
+import { parallelBfs, SMALL_LEVEL_STATES, type ParallelTiming } from '../src/explorer/parallel-bfs.js';
 import { modelSpec } from '../src/explorer/workers.js';
 import { DEFAULT_KNOBS, type VmsaConfig } from '../src/model/config.js';
 import { findPreset, presetKnobs } from '../src/model/presets.js';
@@ -79,8 +79,16 @@ const CONFIGS: Record<string, { label: string; config: () => VmsaConfig }> = {
   smoke: { label: 'preset smoke, patch1, symmetry', config: () => presetConfig('smoke') },
 };
 
-type Mode = 'bfs' | 'bfs-nopor' | 'w1' | 'w2';
-const LABEL: Record<Mode, string> = { bfs: 'bfs() (--workers 1)', 'bfs-nopor': 'bfs() --no-por', w1: 'parallel, 1 worker', w2: 'parallel, 2 workers' };
+type Mode = 'bfs' | 'bfs-nopor' | 'w1' | 'w2' | 'w2-local';
+const LABEL: Record<Mode, string> = {
+  bfs: 'bfs() (--workers 1)',
+  'bfs-nopor': 'bfs() --no-por',
+  w1: 'parallel, 1 worker',
+  w2: 'parallel, 2 workers',
+  'w2-local': '2 workers, small levels here',
+};
+/** localLevelStates of mode w2-local (the CLI's, cli/run-controlled.ts). */
+const LOCAL_LEVEL_STATES = SMALL_LEVEL_STATES;
 
 interface ChildResult {
   states: number;
@@ -145,7 +153,10 @@ async function child(mode: Mode, name: string): Promise<void> {
   const model = vmsaModel(config) as unknown as Model<unknown, Step>;
   const spec = modelSpec(import.meta.url, '../src/properties/vmsa-model.js', 'vmsaModel', config);
   const options = { symmetry: true, allViolations: true, collectRuleCoverage: true };
-  const r = mode === 'bfs' || mode === 'bfs-nopor' ? bfs(model, { ...options, por: mode === 'bfs' }) : await parallelBfs(model, spec, { ...options, workers: mode === 'w1' ? 1 : 2 });
+  const r =
+    mode === 'bfs' || mode === 'bfs-nopor'
+      ? bfs(model, { ...options, por: mode === 'bfs' })
+      : await parallelBfs(model, spec, { ...options, workers: mode === 'w1' ? 1 : 2, ...(mode === 'w2-local' && { localLevelStates: LOCAL_LEVEL_STATES }) });
   const u = process.cpuUsage();
   const threads = watch.stop();
   const out: ChildResult = { states: r.states, transitions: r.transitions, seconds: r.seconds, cpu: (u.user + u.system) / 1e6, threads, ...('timing' in r && { timing: r.timing }) };
@@ -180,7 +191,7 @@ function workers(runs: number, name: string, MODES: Mode[]): boolean {
       const t = r.timing;
       if (t) {
         const f = (x: number): string => x.toFixed(2);
-        console.log(`${''.padEnd(34)}${t.tasks} tasks; workers in tasks ${f(t.workerTasks)} s (successors ${f(t.workerSuccessors)}, properties+claims ${f(t.workerCheck)}), idle between tasks ${f(t.workerIdle)} s, at level barriers ${f(t.workerBarrier)} s; coordinator waiting ${f(t.coordinatorWait)} s, merging ${f(t.coordinatorMerge)} s; table growth ${f(t.growth)} s`);
+        console.log(`${''.padEnd(34)}${t.tasks} tasks (${t.localTasks} on the coordinator); workers in tasks ${f(t.workerTasks)} s (successors ${f(t.workerSuccessors)}, properties+claims ${f(t.workerCheck)}), idle between tasks ${f(t.workerIdle)} s, at level barriers ${f(t.workerBarrier)} s; coordinator waiting ${f(t.coordinatorWait)} s, merging ${f(t.coordinatorMerge)} s; table growth ${f(t.growth)} s`);
       }
     }
   }
@@ -193,6 +204,7 @@ function workers(runs: number, name: string, MODES: Mode[]): boolean {
   };
   ratio('bfs', 'w2', 'speed-up of 2 workers over --workers 1 (bfs(), target 1.5x)');
   ratio('w1', 'w2', 'speed-up of 2 workers over the parallel search at 1 worker');
+  ratio('bfs', 'w2-local', 'speed-up of 2 workers, small levels on the coordinator, over --workers 1');
   ratio('bfs', 'bfs-nopor', 'bfs() without partial-order reduction, speed-up');
   // The parallel engine has no partial-order reduction, bfs() does: their
   // counts may differ where it reduces (not on the issue's configuration).

@@ -49,6 +49,13 @@ export interface ParallelOptions extends SearchOptions {
   branchingEstimate?: number;
   /** Tables of at least this many slots are grown by the workers (default 2^18; tests set 0). */
   parallelGrowthSlots?: number;
+  /**
+   * Levels of fewer states are expanded on this thread, as one chunk, by the
+   * workers' own code (worker.ts), and the pool is started only for the
+   * first larger level: a search that stays small never pays for starting
+   * workers that compile the model anew (default 0: every level on the pool).
+   */
+  localLevelStates?: number;
 }
 
 export type ParallelStopReason = StopReason | 'max-memory' | 'worker-failed';
@@ -74,7 +81,9 @@ export interface ParallelResult<S, St extends Step> extends Omit<SearchResult<S,
 export interface ParallelTiming {
   /** Expansion tasks run. */
   tasks: number;
-  /** In the workers' tasks, all of it (TaskTiming.task). */
+  /** ...of which on this thread (small levels, localLevelStates). */
+  localTasks: number;
+  /** In the workers' tasks (and this thread's, for small levels), all of it (TaskTiming.task). */
   workerTasks: number;
   /** ...of which building and fingerprinting successors. */
   workerSuccessors: number;
@@ -194,6 +203,26 @@ const MAX_CHUNK = 8192;
 
 type Pending = FoundViolation;
 
+/**
+ * A localLevelStates for callers that want the pool only where it pays (the
+ * CLI): about a second of single-threaded work on the VMSA model (20-70 us
+ * per state), against the ~0.5 s of CPU a worker spends compiling the model
+ * anew. With it, 2 workers took about the CPU of bfs() on searches of 9.5 k
+ * and 110 k states (every level here), where the pool alone took 1.5-1.8x
+ * (docs/performance.md, "workers and the shared loop").
+ */
+export const SMALL_LEVEL_STATES = 20_000;
+
+/**
+ * With the pool started, levels smaller than this (and than
+ * localLevelStates) are still expanded on this thread: a few chunks of a few
+ * states each would cost more in messages than they save.
+ */
+const LOCAL_ONCE_STARTED = 1024;
+
+/** States per chunk of a level expanded on this thread: 20-100 ms of the VMSA model's work. */
+const LOCAL_CHUNK = 1024;
+
 /** The next level is expected to grow by at most this much more than the last one did. */
 const BRANCHING_MARGIN = 1.25;
 
@@ -240,7 +269,7 @@ export async function parallelBfs<S, St extends Step>(
   let failure: string | null = null;
   let redoneLevels = 0;
   let entries = 0;
-  const timing: ParallelTiming = { tasks: 0, workerTasks: 0, workerSuccessors: 0, workerCheck: 0, workerIdle: 0, workerBarrier: 0, coordinatorWait: 0, coordinatorMerge: 0, growth: 0 };
+  const timing: ParallelTiming = { tasks: 0, localTasks: 0, workerTasks: 0, workerSuccessors: 0, workerCheck: 0, workerIdle: 0, workerBarrier: 0, coordinatorWait: 0, coordinatorMerge: 0, growth: 0 };
   let nextSeq = 1; // the sequence number of the next pass's first chunk
   // Where each worker is (worker.ts): word 0 hands out indices; room for
   // the pool's threads and as many again.
@@ -279,18 +308,28 @@ export async function parallelBfs<S, St extends Step>(
   let levelSize = links.size;
   let branching = options.branchingEstimate ?? 8; // new states per frontier state, estimated from the last level
 
-  const pool = new Piscina({
-    filename: new URL('./esm-worker.cjs', import.meta.url).href,
-    workerData: { module: new URL('./worker.js', import.meta.url).href },
-    minThreads: workers,
-    maxThreads: workers,
-    idleTimeout: 60_000,
-    // Two tasks per worker: the next chunk is already queued in the worker when
-    // it finishes one, so it does not wait for this thread to hand out work.
-    concurrentTasksPerWorker: 2,
-  });
-  // A result arriving while the pool is being destroyed is of no interest.
-  pool.on('error', () => undefined);
+  // The pool, started at the first level that needs it (localLevelStates).
+  let started: Piscina | null = null;
+  const pool = (): Piscina => {
+    if (started === null) {
+      started = new Piscina({
+        filename: new URL('./esm-worker.cjs', import.meta.url).href,
+        workerData: { module: new URL('./worker.js', import.meta.url).href },
+        minThreads: workers,
+        maxThreads: workers,
+        idleTimeout: 60_000,
+        // Two tasks per worker: the next chunk is already queued in the worker when
+        // it finishes one, so it does not wait for this thread to hand out work.
+        concurrentTasksPerWorker: 2,
+      });
+      // A result arriving while the pool is being destroyed is of no interest.
+      started.on('error', () => undefined);
+    }
+    return started;
+  };
+  const localLevelStates = options.localLevelStates ?? 0;
+  // The workers' task function, run on this thread for a small level.
+  let expandHere: ((task: ExpandTask) => Promise<unknown>) | null = null;
 
   if (links.size >= maxStates && levelSize > 0) stopReason = 'max-states';
 
@@ -311,7 +350,7 @@ export async function parallelBfs<S, St extends Step>(
     const copies: Promise<number>[] = [];
     for (let start = 0; start < table.capacity; start += share) {
       const task: CopyTask = { kind: 'copy', from: table.handle, to: dst.handle, start, end: Math.min(table.capacity, start + share), dropFresh };
-      copies.push(pool.run(task) as Promise<number>);
+      copies.push(pool().run(task) as Promise<number>);
     }
     let count = 0;
     for (const n of await Promise.all(copies)) count += n;
@@ -366,11 +405,16 @@ export async function parallelBfs<S, St extends Step>(
       };
 
       const chunkStates = options.chunkStates;
-      const chunks = chunksOf(segments, levelSize, chunkStates !== undefined ? () => chunkStates : guidedChunk(levelSize, workers));
+      // Once the pool runs, only levels too small to share go on here.
+      const local = levelSize < (started === null ? localLevelStates : Math.min(localLevelStates, LOCAL_ONCE_STARTED));
+      if (local) expandHere ??= ((await import('./worker.js')) as { default: (task: ExpandTask) => Promise<unknown> }).default;
+      // A small level here goes in chunks of LOCAL_CHUNK states, one at a
+      // time, so that bounds and signals are looked at between them.
+      const chunks = chunksOf(segments, levelSize, local ? () => LOCAL_CHUNK : chunkStates !== undefined ? () => chunkStates : guidedChunk(levelSize, workers));
       nextSeq += chunks.length;
       const skip = [...found.values()].map((p): [string, string] => [p.property.id, p.site]);
       const coversLeft = coverDepth.flatMap((d, i) => (d === null ? [i] : []));
-      const window = workers * 4;
+      const window = local ? 1 : workers * 4;
       const handle = table.handle;
       const promises: Promise<ExpandResult>[] = [];
       const launch = (c: number): void => {
@@ -389,7 +433,7 @@ export async function parallelBfs<S, St extends Step>(
           collectRules,
           symmetry,
         };
-        const p = pool.run(task) as Promise<ExpandResult>;
+        const p = (local ? expandHere!(task) : pool().run(task)) as Promise<ExpandResult>;
         p.catch(() => undefined); // handled when awaited, in order
         promises.push(p);
       };
@@ -414,11 +458,15 @@ export async function parallelBfs<S, St extends Step>(
         const merging = performance.now();
         timing.coordinatorWait += (merging - waited) / 1000;
         timing.tasks++;
+        if (local) timing.localTasks++;
         timing.workerTasks += r.ms.task / 1000;
         timing.workerSuccessors += r.ms.successors / 1000;
         timing.workerCheck += r.ms.check / 1000;
-        timing.workerIdle += r.ms.idle / 1000;
-        timing.workerBarrier += r.ms.barrier / 1000;
+        // This thread's waits between its own (local) tasks are the pool's levels: not a worker's.
+        if (!local) {
+          timing.workerIdle += r.ms.idle / 1000;
+          timing.workerBarrier += r.ms.barrier / 1000;
+        }
         if (r.full || full) {
           full = true;
           continue; // wait for the launched chunks, then redo the level
@@ -553,7 +601,8 @@ export async function parallelBfs<S, St extends Step>(
       if (levelSize > 0) depth++;
     }
   } finally {
-    await pool.destroy();
+    // (A cast: TypeScript narrows `started` to null, not seeing the closure assign it.)
+    await (started as Piscina | null)?.destroy();
   }
   if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
 

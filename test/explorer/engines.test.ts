@@ -63,3 +63,26 @@ for (const name of PRESETS) {
     }
   });
 }
+
+// Small levels expanded on the coordinator's thread by the workers' own code
+// (localLevelStates), mixed with levels on the pool, or every level there.
+test('levels expanded on the coordinator (localLevelStates) change nothing', async () => {
+  // The bound puts the first and last levels on this thread, the wide ones on
+  // the pool (level widths with symmetry: u2 at most 16 states, d4 951).
+  for (const [name, bound] of [['u2-punch-running-vmsa', 10], ['d4-req-gpa-not-reset', 300]] as const) {
+    const p = findPreset(name)!;
+    const config: VmsaConfig = { variant: 'patch1', vm: p.vm, vcpus: p.vcpus, gfns: p.gfns, knobs: presetKnobs(p) };
+    const model = vmsaModel(config) as unknown as AnyModel;
+    const spec = modelSpec(import.meta.url, '../../src/properties/vmsa-model.js', 'vmsaModel', config);
+    const options: SearchOptions = { symmetry: true, allViolations: true };
+    const plain = outcome(model, bfs(model, options));
+    for (const localLevelStates of [bound, Number.POSITIVE_INFINITY]) {
+      const r = await parallelBfs(model, spec, { ...options, workers: 2, localLevelStates });
+      assert.deepEqual(outcome(model, r), plain, `${name}: parallel with localLevelStates ${localLevelStates}`);
+      // Both kinds of level were there (or, without a bound, only local ones).
+      assert.ok(r.timing.localTasks > 0, `${name}: some level on this thread`);
+      if (localLevelStates === bound) assert.ok(r.timing.tasks > r.timing.localTasks, `${name}: some level on the pool`);
+      else assert.equal(r.timing.tasks, r.timing.localTasks, `${name}: every level on this thread`);
+    }
+  }
+});
