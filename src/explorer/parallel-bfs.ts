@@ -330,6 +330,7 @@ export async function parallelBfs<S, St extends Step>(
   const localLevelStates = options.localLevelStates ?? 0;
   // The workers' task function, run on this thread for a small level.
   let expandHere: ((task: ExpandTask) => Promise<unknown>) | null = null;
+  let forgetHere: (() => void) | null = null;
 
   if (links.size >= maxStates && levelSize > 0) stopReason = 'max-states';
 
@@ -407,7 +408,11 @@ export async function parallelBfs<S, St extends Step>(
       const chunkStates = options.chunkStates;
       // Once the pool runs, only levels too small to share go on here.
       const local = levelSize < (started === null ? localLevelStates : Math.min(localLevelStates, LOCAL_ONCE_STARTED));
-      if (local) expandHere ??= ((await import('./worker.js')) as { default: (task: ExpandTask) => Promise<unknown> }).default;
+      if (local && expandHere === null) {
+        const w = await import('./worker.js');
+        expandHere = w.default;
+        forgetHere = w.forgetSearch;
+      }
       // A small level here goes in chunks of LOCAL_CHUNK states, one at a
       // time, so that bounds and signals are looked at between them.
       const chunks = chunksOf(segments, levelSize, local ? () => LOCAL_CHUNK : chunkStates !== undefined ? () => chunkStates : guidedChunk(levelSize, workers));
@@ -603,6 +608,8 @@ export async function parallelBfs<S, St extends Step>(
   } finally {
     // (A cast: TypeScript narrows `started` to null, not seeing the closure assign it.)
     await (started as Piscina | null)?.destroy();
+    // (The same cast: assigned in the loop.)
+    (forgetHere as (() => void) | null)?.();
   }
   if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
 

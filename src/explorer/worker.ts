@@ -146,6 +146,25 @@ function growWords(buf: Uint32Array<ArrayBuffer>, need: number): Uint32Array<Arr
   return b;
 }
 
+/**
+ * Drops this thread's table, bitmap, models and expansions: called by the
+ * coordinator after a search in which it ran tasks itself (parallel-bfs.ts,
+ * small levels), so that its thread does not keep the last table's memory
+ * until the next search. A pool's worker thread ends with its pool instead.
+ */
+export function forgetSearch(): void {
+  table = null;
+  mine = new Uint32Array(0);
+  minePass = -1;
+  mineSeq = -1;
+  progress = null;
+  progressRun = -1;
+  models.clear();
+  expansions.clear();
+  lastResult = -1;
+  lastPass = -1;
+}
+
 export default async function run(task: WorkerTask): Promise<unknown> {
   return task.kind === 'copy' ? copyShare(task) : expand(task);
 }
