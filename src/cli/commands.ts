@@ -99,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
             describe: 'keep going after a violation and report every violated property, each with its own shortest trace per site (the rule of the violating step) (--no-all-violations: stop at the end of the first level with a violation, as TLC does)',
           })
           .option('deadlock', { type: 'boolean', default: true, describe: 'report states with no enabled step (--no-deadlock to skip)' })
-          .option('workers', { type: 'string', describe: 'worker threads (default 1: the single-threaded search, faster on small machines; see docs/performance.md)', coerce: wholeNumber('workers', 1) })
+          .option('workers', { type: 'string', describe: 'worker threads (default 1: the single-threaded search; more pay from about a million states, levels under 20,000 states stay on one thread; no partial-order reduction or checkpoints then; see docs/performance.md)', coerce: wholeNumber('workers', 1) })
           .option('symmetry', { type: 'boolean', default: true, describe: 'reduce by symmetry: interchangeable frames, gfns, and APs once launched (--no-symmetry to compare)' })
           .option('por', {
             type: 'boolean',

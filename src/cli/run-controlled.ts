@@ -8,7 +8,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import { bfs, type Progress, type SearchOptions } from '../explorer/bfs.js';
-import { defaultMaxMemory, parallelBfs } from '../explorer/parallel-bfs.js';
+import { defaultMaxMemory, parallelBfs, SMALL_LEVEL_STATES } from '../explorer/parallel-bfs.js';
 import { modelSpec, type ModelSpec } from '../explorer/workers.js';
 import { checkpointing, type CheckpointFlags } from './checkpointing.js';
 import { UsageError } from './errors.js';
@@ -84,7 +84,7 @@ async function run(task: RunTask, post: (e: RunEvent) => void): Promise<RunSumma
   let r: SearchOutcome =
     workers > 1
       ? // The parallel search has no partial-order reduction (the proviso needs the order of discovery).
-        await parallelBfs(model, modelSpecOf(target), { ...options, por: false, workers, maxMemory })
+        await parallelBfs(model, modelSpecOf(target), { ...options, por: false, workers, maxMemory, localLevelStates: SMALL_LEVEL_STATES })
       : bfs(model, { ...options, ...(task.maxMemory !== undefined && { maxTableBytes: Math.floor(maxMemory / 2) }) });
   // The search sees one `interrupted`: say which bound it was.
   if (r.stopReason === 'interrupted' && stop.cause === 'max-memory') r = { ...r, stopReason: 'max-memory', failure: stop.failure };

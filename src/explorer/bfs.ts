@@ -12,17 +12,16 @@
 
 import { fingerprint64 } from './fingerprint.js';
 import { Frontier } from './frontier.js';
-import { DEADLOCK, type Model, type Step } from './model.js';
+import { Expansion, expandRoots, Kept, type ExpansionSink } from './expand.js';
+import type { Model, Step } from './model.js';
 import { ParentLinks } from './parents.js';
 import { confirmShortest } from './por-confirm.js';
-import { ampleSet } from './por.js';
 import { rescued } from './rescue.js';
 import type { LevelSearchOptions, Rescue, SearchOptions, SearchResult, StopReason } from './search.js';
 import type { SearchSnapshot } from './checkpoint.js';
-import type { PorFigures } from './por.js';
-import { coverResults, searchFigures, sortedRules } from './result.js';
-import { statesPerBatch, SuccessorBatch } from './successors.js';
-import { DEADLOCK_SITE, INITIAL_SITE, rebuildViolation, siteOf, violationKey, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
+import { commonResult } from './result.js';
+import { statesPerBatch } from './successors.js';
+import { INITIAL_SITE, violationKey, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
 import { FingerprintSet, Insert } from './visited.js';
 
 export type { CoverResult, LevelSearchOptions, PorOutcome, Progress, SearchOptions, SearchResult, StopReason } from './search.js';
@@ -59,28 +58,33 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
   const snap = options.resume;
   const visited = snap ? FingerprintSet.restore(snap.sections.visited, snap.visitedCount, tableOptions) : new FingerprintSet(tableOptions);
   const links = snap ? ParentLinks.restore(snap.sections.parents, snap.sections.steps) : new ParentLinks();
-  const fp = new Uint32Array(2);
   const found = new Map<string, Pending>();
-  const invariants = model.invariants;
-  const tprops = model.transitionProperties;
-  // The sites found per invariant and per transition property (same order
-  // as the model's lists), so a transition checks only what is still open.
-  const invSites = invariants.map(() => new Set<string>());
-  const tpSites = tprops.map(() => new Set<string>());
-  const holdsBefore = new Uint8Array(invariants.length);
   const coverDepth: (number | null)[] = snap ? [...snap.coverDepth] : model.covers.map(() => null);
-  const rules = new Map<string, number>(snap ? snap.rules : []);
   const priorSeconds = snap?.seconds ?? 0;
   const canonical = options.symmetry === true ? model.canonicalEncoding?.bind(model) : undefined;
   const encode = canonical ?? ((s: S) => model.encode(s));
-  // Symmetry needs the state object (to rename it): no in-place successors then.
-  const inPlace = canonical === undefined ? model.inPlace : undefined;
   const covers = model.covers;
   /** A new state is looked at by some cover. */
   const visits = covers.length > 0;
   const independence = options.por === true ? model.independence : undefined;
-  const por: PorFigures = { reduced: snap?.por?.reduced ?? 0, proviso: snap?.por?.proviso ?? 0 };
   const targets = options.targets;
+  // The loop shared with the workers (expand.ts): successors, properties, rule counts.
+  const expansion = new Expansion(model, {
+    encode,
+    // Symmetry needs the state object (to rename it): no in-place successors then.
+    inPlace: canonical === undefined,
+    checkDeadlock,
+    collectRules,
+    por: independence !== undefined,
+  });
+  const batch = expansion.batch;
+  if (snap) {
+    expansion.rules = new Map(snap.rules);
+    expansion.transitions = snap.transitions;
+    expansion.por.reduced = snap.por?.reduced ?? 0;
+    expansion.por.proviso = snap.por?.proviso ?? 0;
+  }
+  const por = expansion.por;
   // Partial-order reduction's proviso needs to tell a successor first seen
   // in the level being built (depth + 1) from one seen before (a cycle): the
   // fingerprints of that level, gathered from the next frontier the first
@@ -99,7 +103,6 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     return levelSeen.contains(hi, lo);
   };
 
-  let transitions = snap?.transitions ?? 0;
   let depth = snap?.depth ?? 0;
   let stopReason: StopReason = 'exhausted';
 
@@ -107,23 +110,17 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     const key = violationKey(p.id, site);
     if (found.has(key)) return;
     found.set(key, { property: p, kind, site, message, ordinal, step });
-    if (kind === 'invariant') invSites[invariants.findIndex((x) => x.id === p.id)]?.add(site);
-    else if (kind === 'transition') tpSites[tprops.findIndex((x) => x.id === p.id)]?.add(site);
+    expansion.markFound(p.id, site);
   };
   for (const p of snap?.found ?? []) record(p.property, p.kind, p.site, p.message, p.ordinal, p.step);
-  const visit = (state: S, ordinal: number, d: number): void => {
+  const visit = (state: S, d: number): void => {
     for (let c = 0; c < covers.length; c++) {
       if (coverDepth[c] === null && covers[c]!.reached(state)) coverDepth[c] = d;
     }
   };
 
-  const batch = new SuccessorBatch(model, inPlace, encode);
-  const batchSize = options.statesPerBatch ?? statesPerBatch(inPlace);
+  const batchSize = options.statesPerBatch ?? statesPerBatch(canonical === undefined ? model.inPlace : undefined);
   if (!(batchSize >= 1 && batchSize <= 256 && (batchSize & (batchSize - 1)) === 0)) throw new RangeError(`statesPerBatch must be a power of two up to 256 (got ${batchSize})`);
-  const batchStates: S[] = [];
-  const batchSteps: (readonly St[])[] = [];
-  const batchAmple: (number[] | null)[] = [];
-  const batchFirst = new Int32Array(batchSize);
 
   let current = new Frontier();
   let next = new Frontier();
@@ -134,18 +131,17 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     next = Frontier.restore(s.nextData, s.nextOffsets, s.nextOrdinals);
     k = snap.position;
   } else {
-    model.initStates().forEach((s, i) => {
-      const bytes = encode(s);
-      fingerprint64(bytes, bytes.length, fp);
-      if (visited.insert(fp[0]!, fp[1]!) !== Insert.New) return;
-      const ord = links.addRoot(i);
-      for (const inv of invariants) {
-        const msg = inv.check(s);
-        if (msg !== null) record(inv, 'invariant', INITIAL_SITE, msg, ord, -1);
-      }
-      visit(s, ord, 0);
-      current.push(bytes, ord);
-    });
+    expandRoots(
+      model,
+      encode,
+      (hi, lo) => visited.insert(hi, lo) === Insert.New,
+      links,
+      (inv, msg, ord) => record(inv, 'invariant', INITIAL_SITE, msg, ord, -1),
+      (s, bytes, ord) => {
+        visit(s, 0);
+        current.push(bytes, ord);
+      },
+    );
     if (links.size >= maxStates && current.length > 0) stopReason = 'max-states';
   }
 
@@ -157,12 +153,12 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
     return {
       identity,
       depth,
-      transitions,
+      transitions: expansion.transitions,
       position: k,
       seconds: priorSeconds + (performance.now() - start) / 1000,
       found: [...found.values()],
       coverDepth: [...coverDepth],
-      rules: [...rules.entries()],
+      rules: [...expansion.rules.entries()],
       ...(independence && { por: { ...por } }),
       visitedCount: v.count,
       sections: {
@@ -182,34 +178,63 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
   // The result of what was explored so far: at the end, or after the model
   // threw (rescue.ts: then a trace that cannot be rebuilt is left out).
   const result = (tolerant: boolean): SearchResult<S, St> => {
-    const seconds = priorSeconds + (performance.now() - start) / 1000;
-    let lost = 0;
-    const violations = [...found.values()].flatMap((p) => {
-      try {
-        return [rebuildViolation(model, links, p, canonical !== undefined)];
-      } catch (e) {
-        if (!tolerant) throw e;
-        lost++;
-        return [];
-      }
-    });
-    const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
-    return {
-      model: model.name,
-      states: links.size,
-      transitions,
-      depth,
-      complete,
+    const { fields, lost } = commonResult({
+      model,
+      links,
+      found: found.values(),
+      symmetry: canonical !== undefined,
       stopReason,
-      ...searchFigures(links.size, transitions, seconds, visited.bytes, links.bytes),
-      violations,
-      covers: coverResults(model.covers, coverDepth),
-      rules: sortedRules(rules),
+      allViolations: options.allViolations === true,
+      transitions: expansion.transitions,
+      depth,
+      seconds: priorSeconds + (performance.now() - start) / 1000,
+      tableBytes: visited.bytes,
+      coverDepth,
+      rules: expansion.rules,
+      tolerant,
+    });
+    return {
+      ...fields,
       ...(independence && { por: { ...por, confirmation: null } }),
       ...(lost > 0 && { failure: `the traces of ${lost} violation(s) could not be rebuilt` }),
     };
   };
   if (options.rescue) options.rescue.result = result as Rescue<unknown, Step>['result'];
+
+  // This engine's side of the shared loop: the visited set, parent links,
+  // covers, the next frontier, and the bounds met inside a batch.
+  const sink: ExpansionSink = {
+    violation(p, kind, site, message, x, i) {
+      record(p, kind, site, message, current.ordinalAt(expansion.base + x), i);
+    },
+    successor(s, x, i) {
+      const hi = batch.fps[2 * s]!;
+      const lo = batch.fps[2 * s + 1]!;
+      const ins = visited.insert(hi, lo);
+      if (ins === Insert.Seen) return Kept.Seen;
+      if (ins === Insert.Full) {
+        stopReason = 'table-full';
+        return Kept.Stop;
+      }
+      levelSeen?.insert(hi, lo);
+      const ord = links.add(current.ordinalAt(expansion.base + x), i);
+      if (visits) visit(expansion.successorState(s), depth + 1);
+      next.pushFrom(batch.bytesOf(s), batch.at[s]!, batch.length[s]!, ord);
+      if (links.size >= maxStates) {
+        stopReason = 'max-states';
+        return Kept.Stop;
+      }
+      return Kept.New;
+    },
+    inNextLevel,
+    stateDone() {
+      if (targets !== undefined && found.size >= targets.size && [...targets].every((key) => found.has(key))) {
+        stopReason = 'violation';
+        return true;
+      }
+      return false;
+    },
+  };
 
   search: while (current.length > 0 && stopReason === 'exhausted') {
     // At a level boundary (a resumed run may start inside a level).
@@ -237,7 +262,7 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
           lastProgress = now;
           options.onProgress({
             states: links.size,
-            transitions,
+            transitions: expansion.transitions,
             depth,
             queued: current.length - k + next.length,
             seconds: priorSeconds + (now - start) / 1000,
@@ -253,109 +278,14 @@ export function levelSearch<S, St extends Step>(model: Model<S, St>, options: Le
       // First the batch's states and the successors of their first pass,
       // built and fingerprinted, and their home slots touched together
       // (successors.ts); then each state in turn, exactly as if its
-      // successors were built one by one.
-      const base = k;
+      // successors were built one by one (expand.ts).
       const end = Math.min(current.length, (k | (batchSize - 1)) + 1);
-      batch.clear();
-      for (let b = base; b < end; b++) {
-        const x = b - base;
-        const state = model.decode(current.stateAt(b));
-        const steps = model.steps(state);
-        const ample = independence ? ampleSet(independence, state, steps) : null;
-        batchStates[x] = state;
-        batchSteps[x] = steps;
-        batchAmple[x] = ample;
-        batchFirst[x] = batch.count;
-        if (ample === null) for (let i = 0; i < steps.length; i++) batch.add(state, steps[i]!);
-        else for (let j = 0; j < ample.length; j++) batch.add(state, steps[ample[j]!]!);
-      }
+      expansion.begin(k);
+      for (let b = k; b < end; b++) expansion.add(model.decode(current.stateAt(b)));
       visited.touch(batch.fps, batch.count);
-      for (; k < end; k++) {
-        const x = k - base;
-        const ordinal = current.ordinalAt(k);
-        const state = batchStates[x]!;
-        const steps = batchSteps[x]!;
-        const ample = batchAmple[x]!;
-        if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
-          record(DEADLOCK, 'deadlock', DEADLOCK_SITE, 'no step is enabled', ordinal, -1);
-        }
-        // Which invariants hold here: only those can be made false by a step.
-        let holding = 0;
-        if (steps.length > 0) for (let j = 0; j < invariants.length; j++) holding += holdsBefore[j] = invariants[j]!.check(state) === null ? 1 : 0;
-        // Without reduction: one pass over every step. With it: a first pass
-        // over the ample set, and a second over the other steps when the
-        // proviso (C3, por.ts) finds that the ample set closes a cycle.
-        let closesCycle = false;
-        for (let pass = 0; pass < 2; pass++) {
-          if (pass === 1 && !(ample !== null && closesCycle)) break;
-          const count = pass === 0 && ample !== null ? ample.length : steps.length;
-          let skip = 0; // pass 1: index into the (ascending) ample set
-          for (let j = 0; j < count; j++) {
-            let i = j;
-            if (ample !== null) {
-              if (pass === 0) i = ample[j]!;
-              else if (skip < ample.length && ample[skip] === j) {
-                skip++;
-                continue;
-              }
-            }
-            const step = steps[i]!;
-            // The successor: built in the first half of the batch, or now
-            // for the second pass. The object is decoded from its bytes only
-            // when a property needs it.
-            const s = pass === 0 ? batchFirst[x]! + j : batch.add(state, step);
-            transitions++;
-            const site = siteOf(step);
-            if (collectRules) {
-              const rule = step.rule ?? step.label;
-              rules.set(rule, (rules.get(rule) ?? 0) + 1);
-            }
-            let after: S | undefined;
-            if (tprops.length > 0 || holding > 0) {
-              after = batch.state(s);
-              for (let t = 0; t < tprops.length; t++) {
-                if (tpSites[t]!.has(site)) continue;
-                const tp = tprops[t]!;
-                const msg = tp.check(state, step, after);
-                if (msg !== null) record(tp, 'transition', site, msg, ordinal, i);
-              }
-              for (let j = 0; holding > 0 && j < invariants.length; j++) {
-                if (holdsBefore[j] === 0 || invSites[j]!.has(site)) continue;
-                const inv = invariants[j]!;
-                const msg = inv.check(after);
-                if (msg !== null) record(inv, 'invariant', site, msg, ordinal, i);
-              }
-            }
-            const hi = batch.fps[2 * s]!;
-            const lo = batch.fps[2 * s + 1]!;
-            const ins = visited.insert(hi, lo);
-            if (ins === Insert.Seen) {
-              if (ample !== null && pass === 0 && !inNextLevel(hi, lo)) closesCycle = true;
-              continue;
-            }
-            if (ins === Insert.Full) {
-              stopReason = 'table-full';
-              break search;
-            }
-            levelSeen?.insert(hi, lo);
-            const ord = links.add(ordinal, i);
-            if (visits) visit(after ?? batch.state(s), ord, depth + 1);
-            next.pushFrom(batch.bytesOf(s), batch.at[s]!, batch.length[s]!, ord);
-            if (links.size >= maxStates) {
-              stopReason = 'max-states';
-              break search;
-            }
-          }
-        }
-        if (ample !== null) {
-          if (closesCycle) por.proviso++;
-          else por.reduced++;
-        }
-        if (targets !== undefined && found.size >= targets.size && [...targets].every((key) => found.has(key))) {
-          stopReason = 'violation';
-          break search;
-        }
-      }
+      const done = expansion.run(sink);
+      k += done;
+      if (stopReason !== 'exhausted') break search;
     }
     current = next;
     next = new Frontier();

@@ -26,13 +26,13 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { Piscina } from 'piscina';
 import type { Progress, SearchOptions, SearchResult, StopReason } from './search.js';
-import { fingerprint64 } from './fingerprint.js';
+import { expandRoots } from './expand.js';
 import type { Model, Step } from './model.js';
 import { ParentLinks } from './parents.js';
-import { coverResults, searchFigures, sortedRules } from './result.js';
+import { commonResult } from './result.js';
 import { giveEntries } from './merge.js';
 import { Claim, MAX_SLOTS, SharedTable, TABLE_SLOT_BYTES } from './shared-visited.js';
-import { INITIAL_SITE, rebuildViolation, violationKey, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
+import { INITIAL_SITE, violationKey, type FoundViolation, type PropertyRef, type ViolationKind } from './trace.js';
 import { META_WORDS, type CopyTask, type ExpandResult, type ExpandTask, type FrontierSlice, type ModelSpec } from './workers.js';
 
 export interface ParallelOptions extends SearchOptions {
@@ -49,6 +49,13 @@ export interface ParallelOptions extends SearchOptions {
   branchingEstimate?: number;
   /** Tables of at least this many slots are grown by the workers (default 2^18; tests set 0). */
   parallelGrowthSlots?: number;
+  /**
+   * Levels of fewer states are expanded on this thread, as one chunk, by the
+   * workers' own code (worker.ts), and the pool is started only for the
+   * first larger level: a search that stays small never pays for starting
+   * workers that compile the model anew (default 0: every level on the pool).
+   */
+  localLevelStates?: number;
 }
 
 export type ParallelStopReason = StopReason | 'max-memory' | 'worker-failed';
@@ -66,6 +73,32 @@ export interface ParallelResult<S, St extends Step> extends Omit<SearchResult<S,
    * threads (worker.ts); with one worker, exactly one per state found.
    */
   entries: number;
+  /** Where the time went, seconds (docs/performance.md, "Workers and the shared loop"). */
+  timing: ParallelTiming;
+}
+
+/** Seconds, summed over the workers' tasks (kept levels and redone ones alike) and the coordinator. */
+export interface ParallelTiming {
+  /** Expansion tasks run. */
+  tasks: number;
+  /** ...of which on this thread (small levels, localLevelStates). */
+  localTasks: number;
+  /** In the workers' tasks (and this thread's, for small levels), all of it (TaskTiming.task). */
+  workerTasks: number;
+  /** ...of which building and fingerprinting successors. */
+  workerSuccessors: number;
+  /** ...of which properties, claims and entries. */
+  workerCheck: number;
+  /** Workers waiting between two of their tasks of the same level (TaskTiming.idle). */
+  workerIdle: number;
+  /** Workers waiting between their last task of a level and their first of the next (TaskTiming.barrier). */
+  workerBarrier: number;
+  /** The coordinator waiting for the next chunk's result, in order. */
+  coordinatorWait: number;
+  /** The coordinator merging results (parent links, the next frontier, events). */
+  coordinatorMerge: number;
+  /** Growing the table (on this thread, or copied by the workers). */
+  growth: number;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
@@ -122,22 +155,27 @@ function segmentOf(parts: Uint8Array[], lengths: number[]): Segment {
   return { data, offsets, n: parts.length };
 }
 
-/** Cuts a level's segments into chunks of about `size` states, in order. */
-function chunksOf(segments: Segment[], size: number): FrontierSlice[][] {
+/**
+ * Cuts a level's segments into chunks, in order: chunk sizes from
+ * `sizeFor(states left in the level)`.
+ */
+function chunksOf(segments: Segment[], total: number, sizeFor: (left: number) => number): FrontierSlice[][] {
   const chunks: FrontierSlice[][] = [];
   let cur: FrontierSlice[] = [];
-  let room = size;
+  let left = total;
+  let room = sizeFor(left);
   for (const s of segments) {
     let from = 0;
     while (from < s.n) {
       const to = Math.min(s.n, from + room);
       cur.push({ data: s.data, offsets: s.offsets, from, to });
       room -= to - from;
+      left -= to - from;
       from = to;
       if (room === 0) {
         chunks.push(cur);
         cur = [];
-        room = size;
+        room = sizeFor(left);
       }
     }
   }
@@ -145,7 +183,45 @@ function chunksOf(segments: Segment[], size: number): FrontierSlice[][] {
   return chunks;
 }
 
+/**
+ * Chunk sizes that shrink towards the end of a level (guided
+ * self-scheduling): a chunk of a quarter of the states left per worker, at
+ * most MAX_CHUNK, at least a 32nd of the level's share per worker (and 16
+ * states). The level ends at a barrier (the next one needs every claim of
+ * this one), where a worker whose last chunk ended early waits for the
+ * others: small last chunks make that wait short, large first ones keep the
+ * number of tasks (messages, results to merge) about what uniform chunks of
+ * an eighth per worker gave.
+ */
+export function guidedChunk(levelSize: number, workers: number): (left: number) => number {
+  const least = Math.max(16, Math.ceil(levelSize / (workers * 32)));
+  return (left) => Math.max(least, Math.min(MAX_CHUNK, Math.ceil(left / (workers * 4))));
+}
+
+/** The largest chunk: 8192 states (2048 before: 2 workers on mailbox C took 16.0/17.1 s against 17.9/19.4 s, two interleaved pairs). */
+const MAX_CHUNK = 8192;
+
 type Pending = FoundViolation;
+
+/**
+ * A localLevelStates for callers that want the pool only where it pays (the
+ * CLI): about a second of single-threaded work on the VMSA model (20-70 us
+ * per state), against the ~0.5 s of CPU a worker spends compiling the model
+ * anew. With it, 2 workers took about the CPU of bfs() on searches of 9.5 k
+ * and 110 k states (every level here), where the pool alone took 1.5-1.8x
+ * (docs/performance.md, "workers and the shared loop").
+ */
+export const SMALL_LEVEL_STATES = 20_000;
+
+/**
+ * With the pool started, levels smaller than this (and than
+ * localLevelStates) are still expanded on this thread: a few chunks of a few
+ * states each would cost more in messages than they save.
+ */
+const LOCAL_ONCE_STARTED = 1024;
+
+/** States per chunk of a level expanded on this thread: 20-100 ms of the VMSA model's work. */
+const LOCAL_CHUNK = 1024;
 
 /** The next level is expected to grow by at most this much more than the last one did. */
 const BRANCHING_MARGIN = 1.25;
@@ -193,6 +269,7 @@ export async function parallelBfs<S, St extends Step>(
   let failure: string | null = null;
   let redoneLevels = 0;
   let entries = 0;
+  const timing: ParallelTiming = { tasks: 0, localTasks: 0, workerTasks: 0, workerSuccessors: 0, workerCheck: 0, workerIdle: 0, workerBarrier: 0, coordinatorWait: 0, coordinatorMerge: 0, growth: 0 };
   let nextSeq = 1; // the sequence number of the next pass's first chunk
   // Where each worker is (worker.ts): word 0 hands out indices; room for
   // the pool's threads and as many again.
@@ -203,29 +280,27 @@ export async function parallelBfs<S, St extends Step>(
     const key = violationKey(p.id, site);
     if (!found.has(key)) found.set(key, { property: p, kind, site, message, ordinal, step });
   };
-  const visit = (state: S, ordinal: number, d: number): void => {
-    for (const inv of model.invariants) {
-      const msg = inv.check(state);
-      if (msg !== null) record(inv, 'invariant', INITIAL_SITE, msg, ordinal, -1);
-    }
+  const visit = (state: S, d: number): void => {
     for (let c = 0; c < model.covers.length; c++) {
       if (coverDepth[c] === null && model.covers[c]!.reached(state)) coverDepth[c] = d;
     }
   };
 
-  // Initial states, on this thread, exactly as bfs() does.
-  const fp = new Uint32Array(2);
+  // Initial states, on this thread, exactly as bfs() takes them (expand.ts).
   let segments: Segment[];
   {
     const parts: Uint8Array[] = [];
-    model.initStates().forEach((s, i) => {
-      const bytes = symmetry ? model.canonicalEncoding!(s) : model.encode(s);
-      fingerprint64(bytes, bytes.length, fp);
-      if (table.claim(fp[0]!, fp[1]!) !== Claim.Mine) return;
-      const ord = links.addRoot(i);
-      visit(s, ord, 0);
-      parts.push(bytes.slice());
-    });
+    expandRoots(
+      model,
+      (s) => (symmetry ? model.canonicalEncoding!(s) : model.encode(s)),
+      (hi, lo) => table.claim(hi, lo) === Claim.Mine,
+      links,
+      (inv, msg, ord) => record(inv, 'invariant', INITIAL_SITE, msg, ord, -1),
+      (s, bytes) => {
+        visit(s, 0);
+        parts.push(bytes.slice());
+      },
+    );
     table.release();
     segments = [segmentOf(parts, parts.map((p) => p.length))];
   }
@@ -233,31 +308,50 @@ export async function parallelBfs<S, St extends Step>(
   let levelSize = links.size;
   let branching = options.branchingEstimate ?? 8; // new states per frontier state, estimated from the last level
 
-  const pool = new Piscina({
-    filename: new URL('./esm-worker.cjs', import.meta.url).href,
-    workerData: { module: new URL('./worker.js', import.meta.url).href },
-    minThreads: workers,
-    maxThreads: workers,
-    idleTimeout: 60_000,
-    // Two tasks per worker: the next chunk is already queued in the worker when
-    // it finishes one, so it does not wait for this thread to hand out work.
-    concurrentTasksPerWorker: 2,
-  });
-  // A result arriving while the pool is being destroyed is of no interest.
-  pool.on('error', () => undefined);
+  // The pool, started at the first level that needs it (localLevelStates).
+  let started: Piscina | null = null;
+  const pool = (): Piscina => {
+    if (started === null) {
+      started = new Piscina({
+        filename: new URL('./esm-worker.cjs', import.meta.url).href,
+        workerData: { module: new URL('./worker.js', import.meta.url).href },
+        minThreads: workers,
+        maxThreads: workers,
+        idleTimeout: 60_000,
+        // Two tasks per worker: the next chunk is already queued in the worker when
+        // it finishes one, so it does not wait for this thread to hand out work.
+        concurrentTasksPerWorker: 2,
+      });
+      // A result arriving while the pool is being destroyed is of no interest.
+      started.on('error', () => undefined);
+    }
+    return started;
+  };
+  const localLevelStates = options.localLevelStates ?? 0;
+  // The workers' task function, run on this thread for a small level.
+  let expandHere: ((task: ExpandTask) => Promise<unknown>) | null = null;
+  let forgetHere: (() => void) | null = null;
 
   if (links.size >= maxStates && levelSize > 0) stopReason = 'max-states';
 
   // The table grown to `cap` slots (without this level's claims when
   // `dropFresh`): copied by the workers when it is large, else here.
   const grown = async (cap: number, dropFresh: boolean): Promise<SharedTable> => {
+    const t0 = performance.now();
+    try {
+      return await grownTable(cap, dropFresh);
+    } finally {
+      timing.growth += (performance.now() - t0) / 1000;
+    }
+  };
+  const grownTable = async (cap: number, dropFresh: boolean): Promise<SharedTable> => {
     if (workers === 1 || table.capacity < parallelGrowthSlots) return table.rehash(cap, dropFresh);
     const dst = SharedTable.create(cap);
     const share = Math.ceil(table.capacity / (workers * 4));
     const copies: Promise<number>[] = [];
     for (let start = 0; start < table.capacity; start += share) {
       const task: CopyTask = { kind: 'copy', from: table.handle, to: dst.handle, start, end: Math.min(table.capacity, start + share), dropFresh };
-      copies.push(pool.run(task) as Promise<number>);
+      copies.push(pool().run(task) as Promise<number>);
     }
     let count = 0;
     for (const n of await Promise.all(copies)) count += n;
@@ -311,15 +405,21 @@ export async function parallelBfs<S, St extends Step>(
         links: links.size,
       };
 
-      // About 8 chunks per worker and level, at most 8192 states each (2048
-      // before: 2 workers on mailbox C took 16.0/17.1 s against 17.9/19.4 s,
-      // two interleaved pairs; B the same within noise).
-      const chunkSize = options.chunkStates ?? Math.max(16, Math.min(8192, Math.ceil(levelSize / (workers * 8))));
-      const chunks = chunksOf(segments, chunkSize);
+      const chunkStates = options.chunkStates;
+      // Once the pool runs, only levels too small to share go on here.
+      const local = levelSize < (started === null ? localLevelStates : Math.min(localLevelStates, LOCAL_ONCE_STARTED));
+      if (local && expandHere === null) {
+        const w = await import('./worker.js');
+        expandHere = w.default;
+        forgetHere = w.forgetSearch;
+      }
+      // A small level here goes in chunks of LOCAL_CHUNK states, one at a
+      // time, so that bounds and signals are looked at between them.
+      const chunks = chunksOf(segments, levelSize, local ? () => LOCAL_CHUNK : chunkStates !== undefined ? () => chunkStates : guidedChunk(levelSize, workers));
       nextSeq += chunks.length;
       const skip = [...found.values()].map((p): [string, string] => [p.property.id, p.site]);
       const coversLeft = coverDepth.flatMap((d, i) => (d === null ? [i] : []));
-      const window = workers * 4;
+      const window = local ? 1 : workers * 4;
       const handle = table.handle;
       const promises: Promise<ExpandResult>[] = [];
       const launch = (c: number): void => {
@@ -338,7 +438,7 @@ export async function parallelBfs<S, St extends Step>(
           collectRules,
           symmetry,
         };
-        const p = pool.run(task) as Promise<ExpandResult>;
+        const p = (local ? expandHere!(task) : pool().run(task)) as Promise<ExpandResult>;
         p.catch(() => undefined); // handled when awaited, in order
         promises.push(p);
       };
@@ -352,12 +452,25 @@ export async function parallelBfs<S, St extends Step>(
       for (let c = 0; c < chunks.length; c++) {
         while (promises.length < chunks.length && promises.length - c < window) launch(promises.length);
         let r: ExpandResult;
+        const waited = performance.now();
         try {
           r = await promises[c]!;
         } catch (e) {
           workerFailed(e);
           stopped = true;
           break;
+        }
+        const merging = performance.now();
+        timing.coordinatorWait += (merging - waited) / 1000;
+        timing.tasks++;
+        if (local) timing.localTasks++;
+        timing.workerTasks += r.ms.task / 1000;
+        timing.workerSuccessors += r.ms.successors / 1000;
+        timing.workerCheck += r.ms.check / 1000;
+        // This thread's waits between its own (local) tasks are the pool's levels: not a worker's.
+        if (!local) {
+          timing.workerIdle += r.ms.idle / 1000;
+          timing.workerBarrier += r.ms.barrier / 1000;
         }
         if (r.full || full) {
           full = true;
@@ -424,6 +537,7 @@ export async function parallelBfs<S, St extends Step>(
         chunkFirst += sliceStates(chunks[c]!);
 
         const now = performance.now();
+        timing.coordinatorMerge += (now - merging) / 1000;
         if (now - start > maxMs) {
           stopReason = 'max-seconds';
           stopped = true;
@@ -492,29 +606,28 @@ export async function parallelBfs<S, St extends Step>(
       if (levelSize > 0) depth++;
     }
   } finally {
-    await pool.destroy();
+    // (A cast: TypeScript narrows `started` to null, not seeing the closure assign it.)
+    await (started as Piscina | null)?.destroy();
+    // (The same cast: assigned in the loop.)
+    (forgetHere as (() => void) | null)?.();
   }
   if (stopReason === 'exhausted' && found.size > 0) stopReason = 'violation';
 
-  const seconds = (performance.now() - start) / 1000;
-  const violations = [...found.values()].map((p) => rebuildViolation(model, links, p, symmetry));
-  const complete = stopReason === 'exhausted' || (stopReason === 'violation' && options.allViolations === true);
-  return {
-    model: model.name,
-    states: links.size,
+  const { fields } = commonResult({
+    model,
+    links,
+    found: found.values(),
+    symmetry,
+    stopReason,
+    allViolations: options.allViolations === true,
     transitions,
     depth,
-    complete,
-    stopReason,
-    failure,
-    workers,
-    redoneLevels,
-    entries,
-    ...searchFigures(links.size, transitions, seconds, table.bytes, links.bytes),
-    violations,
-    covers: coverResults(model.covers, coverDepth),
-    rules: sortedRules(rules),
-  };
+    seconds: (performance.now() - start) / 1000,
+    tableBytes: table.bytes,
+    coverDepth,
+    rules,
+  });
+  return { ...fields, failure, workers, redoneLevels, entries, timing };
 }
 
 function sliceStates(slices: FrontierSlice[]): number {

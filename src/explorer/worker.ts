@@ -11,10 +11,10 @@
 // processed exactly as the sequential search would process it, so its
 // entries and events come in sequential order.
 
-import { DEADLOCK, type Model, type Step } from './model.js';
-import { DEADLOCK_SITE, siteOf } from './trace.js';
+import { Expansion, Kept, type ExpansionSink } from './expand.js';
+import type { Model, Step } from './model.js';
 import { Claim, SharedTable } from './shared-visited.js';
-import { copyBytes, statesPerBatch, SuccessorBatch } from './successors.js';
+import { copyBytes, statesPerBatch } from './successors.js';
 import { META_WORDS, type CopyTask, type ExpandResult, type ExpandTask, type ModelSpec, type WorkerEvent, type WorkerTask } from './workers.js';
 
 type AnyModel = Model<unknown, Step>;
@@ -53,6 +53,34 @@ let progressIndex = 0;
 function othersBehind(p: Int32Array, self: number, seq: number): boolean {
   for (let t = 1; t < p.length; t++) if (t !== self && Atomics.load(p, t) >= seq) return false;
   return true;
+}
+
+/**
+ * The expansion loop per model and symmetry, kept from task to task (its
+ * successor batch and arrays are warm); its found sites and rule counts are
+ * reset for each task.
+ */
+const expansions = new Map<AnyModel, Map<boolean, Expansion<unknown, Step>>>();
+
+function expansionFor(model: AnyModel, task: ExpandTask): Expansion<unknown, Step> {
+  const symmetry = task.symmetry && model.canonicalEncoding !== undefined;
+  let bySymmetry = expansions.get(model);
+  if (!bySymmetry) expansions.set(model, (bySymmetry = new Map()));
+  let ex = bySymmetry.get(symmetry);
+  if (!ex) {
+    const canonical = symmetry ? model.canonicalEncoding!.bind(model) : null;
+    ex = new Expansion(model, {
+      encode: canonical ?? ((x: unknown) => model.encode(x)),
+      // Symmetry needs the state object (to rename it): no in-place successors then.
+      inPlace: canonical === null,
+      // Both set per task (expand).
+      checkDeadlock: true,
+      collectRules: true,
+      por: false,
+    });
+    bySymmetry.set(symmetry, ex);
+  }
+  return ex;
 }
 
 async function modelFor(spec: ModelSpec): Promise<AnyModel> {
@@ -118,6 +146,25 @@ function growWords(buf: Uint32Array<ArrayBuffer>, need: number): Uint32Array<Arr
   return b;
 }
 
+/**
+ * Drops this thread's table, bitmap, models and expansions: called by the
+ * coordinator after a search in which it ran tasks itself (parallel-bfs.ts,
+ * small levels), so that its thread does not keep the last table's memory
+ * until the next search. A pool's worker thread ends with its pool instead.
+ */
+export function forgetSearch(): void {
+  table = null;
+  mine = new Uint32Array(0);
+  minePass = -1;
+  mineSeq = -1;
+  progress = null;
+  progressRun = -1;
+  models.clear();
+  expansions.clear();
+  lastResult = -1;
+  lastPass = -1;
+}
+
 export default async function run(task: WorkerTask): Promise<unknown> {
   return task.kind === 'copy' ? copyShare(task) : expand(task);
 }
@@ -126,8 +173,16 @@ function copyShare(task: CopyTask): number {
   return new SharedTable(task.from).copyInto(new SharedTable(task.to), task.start, task.end, task.dropFresh);
 }
 
+/** When this thread returned its last result (performance.now()), for TaskTiming.idle. */
+let lastResult = -1;
+let lastPass = -1;
+
 async function expand(task: ExpandTask): Promise<unknown> {
   const model = await modelFor(task.spec);
+  // After the await: piscina may hand this thread its next task while the
+  // previous one waits on a microtask (concurrentTasksPerWorker), which
+  // would count the previous task's time twice.
+  const arrived = performance.now();
   if (table === null || table.id !== task.table.id) {
     table = new SharedTable(task.table);
     mine = new Uint32Array(Math.ceil(table.capacity / 32));
@@ -152,33 +207,18 @@ async function expand(task: ExpandTask): Promise<unknown> {
   if (self < p.length) Atomics.store(p, self, mineSeq);
   const t = table;
   const own = mine;
-  // The sites found so far per property (earlier levels, then this chunk).
-  const skip = new Map<string, Set<string>>();
-  for (const [id, site] of task.skip) {
-    let sites = skip.get(id);
-    if (!sites) skip.set(id, (sites = new Set()));
-    sites.add(site);
-  }
-  const sitesOf = (id: string): Set<string> => skip.get(id) ?? new Set();
-  const invariants = model.invariants;
-  const invSites = invariants.map((p) => sitesOf(p.id));
-  const holdsBefore = new Uint8Array(invariants.length);
-  const tprops = model.transitionProperties;
-  const tpSites = tprops.map((p) => sitesOf(p.id));
-  let checkDeadlock = task.checkDeadlock && !skip.has(DEADLOCK.id);
-  const coverIdx = task.covers.slice();
+  const ex = expansionFor(model, task);
+  ex.setFound(task.skip);
+  ex.checkDeadlock = task.checkDeadlock;
+  ex.collectRules = task.collectRules;
+  ex.rules = new Map();
+  ex.transitions = 0;
+  const batch = ex.batch;
   const covers = model.covers;
+  const coverIdx = task.covers.slice();
   const coversHit: number[] = [];
   const events: WorkerEvent[] = [];
-  const collectRules = task.collectRules;
-  const rules = new Map<string, number>();
-  const canonical = task.symmetry && model.canonicalEncoding ? model.canonicalEncoding.bind(model) : null;
-  // Symmetry needs the state object (to rename it): no in-place successors then.
-  const inPlace = canonical === null ? model.inPlace : undefined;
-  const batch = new SuccessorBatch(model, inPlace, canonical ?? ((x: unknown) => model.encode(x)));
-  const batchStates: unknown[] = [];
-  const batchSteps: (readonly Step[])[] = [];
-  const batchSize = statesPerBatch(inPlace);
+  const batchSize = statesPerBatch(task.symmetry && model.canonicalEncoding ? undefined : model.inPlace);
 
   let total = 0;
   for (const s of task.slices) total += s.to - s.from;
@@ -188,10 +228,63 @@ async function expand(task: ExpandTask): Promise<unknown> {
   let used = 0;
   let entries = 0;
   let wins = 0;
-  let transitions = 0;
   let full = false;
-  let k = 0;
 
+  // This engine's side of the shared loop (expand.ts): claims in the shared
+  // table, and an entry for each successor new in this level that this
+  // thread has no entry for yet.
+  const sink: ExpansionSink = {
+    violation(property, kind, site, message, x, i) {
+      events.push({ property: { id: property.id, name: property.name, description: property.description }, kind, site, message, k: ex.base + x, i });
+    },
+    successor(s, x, i) {
+      const claim = t.claim(batch.fps[2 * s]!, batch.fps[2 * s + 1]!);
+      if (claim === Claim.Seen) return Kept.Seen;
+      if (claim === Claim.Full) {
+        full = true;
+        return Kept.Stop;
+      }
+      const slot = t.lastSlot;
+      const bit = 1 << (slot & 31);
+      if (claim === Claim.Fresh) {
+        // New in this level but claimed by another claim: an entry unless
+        // this thread has one already, in order before this one, or the
+        // claim was made in an earlier chunk by another thread.
+        if ((own[slot >>> 5]! & bit) !== 0) return Kept.Seen;
+        if (useProgress && othersBehind(p, self, task.seq)) {
+          own[slot >>> 5]! |= bit;
+          return Kept.Seen;
+        }
+      } else {
+        wins++;
+      }
+      own[slot >>> 5]! |= bit;
+      for (let c = 0; c < coverIdx.length; c++) {
+        if (covers[coverIdx[c]!]!.reached(ex.successorState(s))) {
+          coversHit.push(coverIdx[c]!);
+          coverIdx.splice(c--, 1);
+        }
+      }
+      const length = batch.length[s]!;
+      if (used + length > data.length) data = growBytes(data, used, used + length);
+      copyBytes(batch.bytesOf(s), batch.at[s]!, length, data, used);
+      used += length;
+      const m = entries * META_WORDS;
+      if (m + META_WORDS > meta.length) meta = growWords(meta, m + META_WORDS);
+      meta[m] = ex.base + x;
+      meta[m + 1] = i;
+      meta[m + 2] = slot;
+      meta[m + 3] = used;
+      entries++;
+      return Kept.New;
+    },
+    inNextLevel: () => false, // no partial-order reduction here
+    stateDone: () => false,
+  };
+
+  let k = 0; // the chunk's frontier states expanded so far
+  let successorMs = 0;
+  let checkMs = 0;
   try {
     slices: for (const slice of task.slices) {
       const offsets = new Uint32Array(slice.offsets);
@@ -201,97 +294,19 @@ async function expand(task: ExpandTask): Promise<unknown> {
         // First a batch of states and all their successors, built and
         // fingerprinted, and their home slots touched together
         // (successors.ts); then each state in turn, as bfs.ts does.
-        const first = x;
         const end = Math.min(slice.to, x + batchSize);
-        batch.clear();
-        for (let b = first; b < end; b++) {
-          const state = model.decode(bytes.subarray(offsets[b]! - base, offsets[b + 1]! - base));
-          const steps = model.steps(state);
-          batchStates[b - first] = state;
-          batchSteps[b - first] = steps;
-          for (let i = 0; i < steps.length; i++) batch.add(state, steps[i]!);
-        }
+        const t0 = performance.now();
+        ex.begin(k);
+        for (let b = x; b < end; b++) ex.add(model.decode(bytes.subarray(offsets[b]! - base, offsets[b + 1]! - base)));
         t.touch(batch.fps, batch.count);
-        let s = 0; // the batch's next successor
-        for (; x < end; x++, k++) {
-          const state = batchStates[x - first];
-          const steps = batchSteps[x - first]!;
-          stepCounts[k] = steps.length;
-          if (steps.length === 0 && checkDeadlock && !(model.isFinal?.(state) ?? false)) {
-            events.push({ property: DEADLOCK, kind: 'deadlock', site: DEADLOCK_SITE, message: 'no step is enabled', k, i: -1 });
-            checkDeadlock = false;
-          }
-          let holding = 0;
-          if (steps.length > 0) for (let j = 0; j < invariants.length; j++) holding += holdsBefore[j] = invariants[j]!.check(state) === null ? 1 : 0;
-          for (let i = 0; i < steps.length; i++, s++) {
-            const step = steps[i]!;
-            transitions++;
-            const site = siteOf(step);
-            if (collectRules) {
-              const rule = step.rule ?? step.label;
-              rules.set(rule, (rules.get(rule) ?? 0) + 1);
-            }
-            let after: unknown = undefined;
-            if (tprops.length > 0 || holding > 0) after = batch.state(s);
-            for (let p = 0; p < tprops.length; p++) {
-              if (tpSites[p]!.has(site)) continue;
-              const tp = tprops[p]!;
-              const msg = tp.check(state, step, after);
-              if (msg !== null) {
-                events.push({ property: { id: tp.id, name: tp.name, description: tp.description }, kind: 'transition', site, message: msg, k, i });
-                tpSites[p]!.add(site);
-              }
-            }
-            for (let j = 0; holding > 0 && j < invariants.length; j++) {
-              if (holdsBefore[j] === 0 || invSites[j]!.has(site)) continue;
-              const inv = invariants[j]!;
-              const msg = inv.check(after);
-              if (msg !== null) {
-                events.push({ property: { id: inv.id, name: inv.name, description: inv.description }, kind: 'invariant', site, message: msg, k, i });
-                invSites[j]!.add(site);
-              }
-            }
-            const claim = t.claim(batch.fps[2 * s]!, batch.fps[2 * s + 1]!);
-            if (claim === Claim.Seen) continue;
-            if (claim === Claim.Full) {
-              full = true;
-              break slices;
-            }
-            const slot = t.lastSlot;
-            const bit = 1 << (slot & 31);
-            if (claim === Claim.Fresh) {
-              // New in this level but claimed by another claim: an entry unless
-              // this thread has one already, in order before this one, or the
-              // claim was made in an earlier chunk by another thread.
-              if ((own[slot >>> 5]! & bit) !== 0) continue;
-              if (useProgress && othersBehind(p, self, task.seq)) {
-                own[slot >>> 5]! |= bit;
-                continue;
-              }
-            } else {
-              wins++;
-            }
-            own[slot >>> 5]! |= bit;
-            if (coverIdx.length > 0) after ??= batch.state(s);
-            for (let c = 0; c < coverIdx.length; c++) {
-              if (covers[coverIdx[c]!]!.reached(after)) {
-                coversHit.push(coverIdx[c]!);
-                coverIdx.splice(c--, 1);
-              }
-            }
-            const length = batch.length[s]!;
-            if (used + length > data.length) data = growBytes(data, used, used + length);
-            copyBytes(batch.bytesOf(s), batch.at[s]!, length, data, used);
-            used += length;
-            const m = entries * META_WORDS;
-            if (m + META_WORDS > meta.length) meta = growWords(meta, m + META_WORDS);
-            meta[m] = k;
-            meta[m + 1] = i;
-            meta[m + 2] = slot;
-            meta[m + 3] = used;
-            entries++;
-          }
-        }
+        const t1 = performance.now();
+        ex.run(sink);
+        successorMs += t1 - t0;
+        checkMs += performance.now() - t1;
+        if (full) break slices;
+        for (let b = 0; b < end - x; b++) stepCounts[k + b] = ex.stepCount(b);
+        k += end - x;
+        x = end;
       }
     }
   } finally {
@@ -305,15 +320,25 @@ async function expand(task: ExpandTask): Promise<unknown> {
   // keeps them all.
   const result: ExpandResult = {
     full,
-    transitions,
+    transitions: ex.transitions,
     entries,
     wins,
     meta: sharedCopy(meta, entries * META_WORDS),
     data: sharedCopy(data, used),
     stepCounts: stepCounts.buffer as SharedArrayBuffer,
-    rules: [...rules.entries()],
+    rules: [...ex.rules.entries()],
     covers: coversHit,
     events,
+    ms: {
+      task: 0,
+      successors: successorMs,
+      check: checkMs,
+      idle: lastResult < 0 || task.passStart !== lastPass ? 0 : arrived - lastResult,
+      barrier: lastResult < 0 || task.passStart === lastPass ? 0 : arrived - lastResult,
+    },
   };
+  lastPass = task.passStart;
+  lastResult = performance.now();
+  result.ms.task = lastResult - arrived;
   return result;
 }

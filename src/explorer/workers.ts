@@ -115,4 +115,20 @@ export interface ExpandResult {
   covers: number[];
   /** The first event per (property, site), in the chunk's sequential order. */
   events: WorkerEvent[];
+  /** Where the worker's time went in this task, milliseconds (ParallelResult.timing). */
+  ms: TaskTiming;
+}
+
+/** A task's time in the worker, milliseconds. */
+export interface TaskTiming {
+  /** From the task's arrival to its result, all of it. */
+  task: number;
+  /** Decoding the frontier states, their steps, and building and fingerprinting their successors (Expansion.add). */
+  successors: number;
+  /** The properties, the claims in the table and the entries (Expansion.run). */
+  check: number;
+  /** Since this thread's previous result, when that was in the same pass over a level: waiting for a task (the coordinator, messages). */
+  idle: number;
+  /** The same, when the previous result was of an earlier level (or pass): the wait at the level's barrier. */
+  barrier: number;
 }
