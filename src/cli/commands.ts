@@ -206,7 +206,7 @@ async function main(argv: string[]): Promise<number> {
             async (a) => {
               // The flags of a run mean nothing to a merge: the shards ran with theirs.
               const runFlag = ['matrix', 'budget-seconds', 'jobs', 'shard', 'progress-seconds', 'queue', 'run-id'].find((n) => ARGV.some((x) => x === `--${n}` || x.startsWith(`--${n}=`)));
-              if (runFlag !== undefined) throw new UsageError(`nightly merge: --${runFlag} is a flag of the shards' runs, not of the merge`);
+              if (runFlag !== undefined) throw new UsageError(`nightly merge: --${runFlag} is a flag of a nightly run, not of the merge (the shards ran with theirs)`);
               code = await runNightlyMerge({ dirs: a.dirs ?? [], out: a.out, ...(a.date !== undefined && { date: a.date }), json: a.json, quiet: a.quiet });
             },
           ),
