@@ -2,7 +2,8 @@
 // (flat-world.ts), written field by field. No record is built per
 // transition. Views the kernel code took of the successor before a write
 // (`const c = d.vcpu(v)`) keep the old values, as Immutable's records do:
-// a write first copies the bytes when a view of them was lent.
+// a write after a view was lent starts a new generation, and later writes
+// log the bytes they overwrite (flat-world.ts), every byte through put().
 
 import { OFFSET, VCPU_KEYS } from './codec.js';
 import { Draft, PROTECTED } from './draft.js';
@@ -31,48 +32,54 @@ export class FlatDraft extends Draft {
     return this.w.frame(f);
   }
 
-  /** The bytes to write, copied first if a view of them is out. */
-  private bytes(): Uint8Array {
+  /** b[j] = x, logging the old byte while views of an older generation may exist. */
+  private put(j: number, x: number): void {
     const w = this.w;
     if (w.lent) {
-      const b = w.layout.alloc();
-      b.set(w.b);
-      w.b = b;
+      w.gen++;
       w.lent = false;
     }
-    return w.b;
+    if (w.gen > 0) (w.log ??= []).push(w.gen, j, w.b[j]!);
+    w.b[j] = x;
   }
 
   set(fields: WorldUpdate): this {
-    const b = this.bytes();
     const L = this.w.layout;
     for (const key in fields) {
       const x = fields[key as keyof WorldUpdate];
       if (x === undefined) continue;
-      if (key === 'vcpuMutex') this.writeList(b, L.vcpuMutexAt, L.n, x as ListView<number>);
-      else if (key === 'vmsaMutex') this.writeList(b, L.vmsaMutexAt, L.n, x as ListView<number>);
-      else if (key === 'gmem') this.writeList(b, L.gmemAt, L.gfns, x as ListView<number>);
+      if (key === 'vcpuMutex') this.writeList(L.vcpuMutexAt, L.n, x as ListView<number>);
+      else if (key === 'vmsaMutex') this.writeList(L.vmsaMutexAt, L.n, x as ListView<number>);
+      else if (key === 'gmem') this.writeList(L.gmemAt, L.gfns, x as ListView<number>);
       else {
         const at = SCALAR_AT[key as keyof typeof SCALAR_AT];
         if (at === undefined) throw new Error(`Draft.set: no field ${key}`);
-        b[at] = SCALAR_IS_BOOL[at] ? (x ? 1 : 0) : toByte(x as number);
+        this.put(at, SCALAR_IS_BOOL[at] ? (x ? 1 : 0) : toByte(x as number));
       }
     }
     return this;
   }
 
-  private writeList(b: Uint8Array, at: number, size: number, l: ListView<number>): void {
+  private writeList(at: number, size: number, l: ListView<number>): void {
     if (l.size !== size) throw new Error(`Draft.set: list of ${l.size}, expected ${size}`);
-    for (let i = 0; i < size; i++) b[at + i] = toByte(l.get(i)!);
+    for (let i = 0; i < size; i++) this.put(at + i, toByte(l.get(i)!));
   }
 
-  /** Draft.setVcpu in one pass: the access events first, as there, then the writes. */
+  /**
+   * Draft.setVcpu in one pass: each field's access event (the lock holders
+   * it records are not vCPU fields, so writing the fields first or last
+   * gives the same events), then its byte.
+   */
   override setVcpu(v: number, fields: Partial<VcpuFields>): this {
+    const base = this.w.layout.vcpusAt + v * VK;
     for (const key in fields) {
-      const field = PROTECTED_AT[VCPU_AT[key as keyof VcpuFields]];
+      const i = VCPU_AT[key as keyof VcpuFields];
+      if (i === undefined) throw new Error(`Draft.setVcpu: no field ${key}`);
+      const field = PROTECTED_AT[i];
       if (field !== undefined) this.access('write', field, v);
+      const x = fields[key as keyof VcpuFields]!;
+      this.put(base + i, VCPU_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x));
     }
-    this.writeVcpu(v, fields);
     return this;
   }
 
@@ -83,30 +90,27 @@ export class FlatDraft extends Draft {
   }
 
   protected writeVcpu(v: number, fields: Partial<VcpuFields>): void {
-    const b = this.bytes();
     const base = this.w.layout.vcpusAt + v * VK;
     for (const key in fields) {
       const i = VCPU_AT[key as keyof VcpuFields];
       const x = fields[key as keyof VcpuFields]!;
-      b[base + i] = VCPU_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x);
+      this.put(base + i, VCPU_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x));
     }
   }
 
   setFrame(f: number, fields: Partial<FrameFields>): this {
-    const b = this.bytes();
     const base = this.w.layout.framesAt + f * FK;
     for (const key in fields) {
       const i = FRAME_AT[key as keyof FrameFields];
       const x = fields[key as keyof FrameFields]!;
-      b[base + i] = FRAME_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x);
+      this.put(base + i, FRAME_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x));
     }
     return this;
   }
 
   setLock(kind: 'vcpuMutex' | 'vmsaMutex', index: number, holder: number): this {
-    const b = this.bytes();
     const L = this.w.layout;
-    b[(kind === 'vcpuMutex' ? L.vcpuMutexAt : L.vmsaMutexAt) + index] = toByte(holder);
+    this.put((kind === 'vcpuMutex' ? L.vcpuMutexAt : L.vmsaMutexAt) + index, toByte(holder));
     return this;
   }
 }
