@@ -2,8 +2,7 @@
 // (flat-world.ts), written field by field. No record is built per
 // transition. Views the kernel code took of the successor before a write
 // (`const c = d.vcpu(v)`) keep the old values, as Immutable's records do:
-// a write after a view was lent starts a new generation, and later writes
-// log the bytes they overwrite (flat-world.ts), every byte through put().
+// a write first copies the bytes when a view of them was lent.
 
 import { OFFSET, VCPU_KEYS } from './codec.js';
 import { Draft, PROTECTED } from './draft.js';
@@ -32,45 +31,43 @@ export class FlatDraft extends Draft {
     return this.w.frame(f);
   }
 
-  /** b[j] = x, logging the old byte while views of an older generation may exist. */
-  private put(j: number, x: number): void {
+  /** The bytes to write, copied first if a view of them is out. */
+  private bytes(): Uint8Array {
     const w = this.w;
     if (w.lent) {
-      w.gen++;
+      const b = w.layout.alloc();
+      b.set(w.b);
+      w.b = b;
       w.lent = false;
     }
-    if (w.gen > 0) (w.log ??= []).push(w.gen, j, w.b[j]!);
-    w.b[j] = x;
+    return w.b;
   }
 
   set(fields: WorldUpdate): this {
+    const b = this.bytes();
     const L = this.w.layout;
     for (const key in fields) {
       const x = fields[key as keyof WorldUpdate];
       if (x === undefined) continue;
-      if (key === 'vcpuMutex') this.writeList(L.vcpuMutexAt, L.n, x as ListView<number>);
-      else if (key === 'vmsaMutex') this.writeList(L.vmsaMutexAt, L.n, x as ListView<number>);
-      else if (key === 'gmem') this.writeList(L.gmemAt, L.gfns, x as ListView<number>);
+      if (key === 'vcpuMutex') this.writeList(b, L.vcpuMutexAt, L.n, x as ListView<number>);
+      else if (key === 'vmsaMutex') this.writeList(b, L.vmsaMutexAt, L.n, x as ListView<number>);
+      else if (key === 'gmem') this.writeList(b, L.gmemAt, L.gfns, x as ListView<number>);
       else {
         const at = SCALAR_AT[key as keyof typeof SCALAR_AT];
         if (at === undefined) throw new Error(`Draft.set: no field ${key}`);
-        this.put(at, SCALAR_IS_BOOL[at] ? (x ? 1 : 0) : toByte(x as number));
+        b[at] = SCALAR_IS_BOOL[at] ? (x ? 1 : 0) : toByte(x as number);
       }
     }
     return this;
   }
 
-  private writeList(at: number, size: number, l: ListView<number>): void {
+  private writeList(b: Uint8Array, at: number, size: number, l: ListView<number>): void {
     if (l.size !== size) throw new Error(`Draft.set: list of ${l.size}, expected ${size}`);
-    for (let i = 0; i < size; i++) this.put(at + i, toByte(l.get(i)!));
+    for (let i = 0; i < size; i++) b[at + i] = toByte(l.get(i)!);
   }
 
-  /**
-   * Draft.setVcpu in one pass: each field's access event (the lock holders
-   * it records are not vCPU fields, so writing the fields first or last
-   * gives the same events), then its byte.
-   */
   override setVcpu(v: number, fields: Partial<VcpuFields>): this {
+    const b = this.bytes();
     const base = this.w.layout.vcpusAt + v * VK;
     for (const key in fields) {
       const i = VCPU_AT[key as keyof VcpuFields];
@@ -78,7 +75,7 @@ export class FlatDraft extends Draft {
       const field = PROTECTED_AT[i];
       if (field !== undefined) this.access('write', field, v);
       const x = fields[key as keyof VcpuFields]!;
-      this.put(base + i, VCPU_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x));
+      b[base + i] = VCPU_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x);
     }
     return this;
   }
@@ -90,27 +87,30 @@ export class FlatDraft extends Draft {
   }
 
   protected writeVcpu(v: number, fields: Partial<VcpuFields>): void {
+    const b = this.bytes();
     const base = this.w.layout.vcpusAt + v * VK;
     for (const key in fields) {
       const i = VCPU_AT[key as keyof VcpuFields];
       const x = fields[key as keyof VcpuFields]!;
-      this.put(base + i, VCPU_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x));
+      b[base + i] = VCPU_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x);
     }
   }
 
   setFrame(f: number, fields: Partial<FrameFields>): this {
+    const b = this.bytes();
     const base = this.w.layout.framesAt + f * FK;
     for (const key in fields) {
       const i = FRAME_AT[key as keyof FrameFields];
       const x = fields[key as keyof FrameFields]!;
-      this.put(base + i, FRAME_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x));
+      b[base + i] = FRAME_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x);
     }
     return this;
   }
 
   setLock(kind: 'vcpuMutex' | 'vmsaMutex', index: number, holder: number): this {
+    const b = this.bytes();
     const L = this.w.layout;
-    this.put((kind === 'vcpuMutex' ? L.vcpuMutexAt : L.vmsaMutexAt) + index, toByte(holder));
+    b[(kind === 'vcpuMutex' ? L.vcpuMutexAt : L.vmsaMutexAt) + index] = toByte(holder);
     return this;
   }
 }

@@ -9,14 +9,8 @@
 // A FlatWorld offers the same read view as the record (state.ts `World`),
 // so steps and properties read `w.vcpus.get(v)!.waiting` either way. The
 // view objects it hands out (a vCPU, a frame, a list) are snapshots, as
-// Immutable's are: the kernel code often takes `const c = d.vcpu(v)`,
-// writes through the draft, and reads `c` again, expecting the old values.
-// A FlatWorld is written only by its own Draft (flat-draft.ts). A view
-// carries the world's generation; a write after a view was lent starts a
-// new one, and from then on each write logs the byte it overwrites
-// (`log`), so that a view of an older generation reads the bytes as they
-// were when it was taken. (The first flat version copied the whole state
-// at such a write instead: one more state allocation per transition.)
+// Immutable's are: a FlatWorld is written only by its own Draft
+// (flat-draft.ts), which first copies the bytes if a view of them was lent.
 
 import { FRAME_BOOL, FRAME_KEYS, OFFSET, SCALARS, SCALAR_BOOL, VCPU_BOOL, VCPU_KEYS, frameCount, type ScalarKey } from './codec.js';
 import type { Ctx } from './context.js';
@@ -97,27 +91,17 @@ export function toByte(x: number | boolean): number {
   return b;
 }
 
-/** A view of a world's bytes as they were at generation `gen`. */
-interface View {
-  readonly b: Uint8Array;
-  readonly at: number;
-  readonly w: FlatWorld;
-  readonly gen: number;
-}
-
 /** Defines one getter per field on a view's prototype, reading b[at + i]. */
 function defineFields(proto: object, keys: readonly string[], bools: readonly boolean[]): void {
   keys.forEach((k, i) =>
     Object.defineProperty(proto, k, {
       enumerable: true,
       get: bools[i]
-        ? function (this: View) {
-            const w = this.w;
-            return (w.gen === this.gen ? this.b[this.at + i]! : w.byteAt(this.gen, this.at + i)) === 1;
+        ? function (this: { b: Uint8Array; at: number }) {
+            return this.b[this.at + i] === 1;
           }
-        : function (this: View) {
-            const w = this.w;
-            return (w.gen === this.gen ? this.b[this.at + i]! : w.byteAt(this.gen, this.at + i)) - OFFSET;
+        : function (this: { b: Uint8Array; at: number }) {
+            return this.b[this.at + i]! - OFFSET;
           },
     }),
   );
@@ -127,8 +111,6 @@ export class FlatVcpu {
   constructor(
     readonly b: Uint8Array,
     readonly at: number,
-    readonly w: FlatWorld,
-    readonly gen: number,
   ) {}
 }
 export interface FlatVcpu extends VcpuView {}
@@ -138,8 +120,6 @@ export class FlatFrame {
   constructor(
     readonly b: Uint8Array,
     readonly at: number,
-    readonly w: FlatWorld,
-    readonly gen: number,
   ) {}
 }
 export interface FlatFrame extends FrameView {}
@@ -191,7 +171,7 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if ((a instanceof FlatVcpu && b instanceof FlatVcpu) || (a instanceof FlatFrame && b instanceof FlatFrame)) {
     const len = a instanceof FlatVcpu ? VK : FK;
-    for (let i = 0; i < len; i++) if (a.w.byteAt(a.gen, a.at + i) !== b.w.byteAt(b.gen, b.at + i)) return false;
+    for (let i = 0; i < len; i++) if (a.b[a.at + i] !== b.b[b.at + i]) return false;
     return true;
   }
   return false;
@@ -212,15 +192,14 @@ export class ArrayList<T> extends BaseList<T> {
 
 class NumList extends BaseList<number> {
   constructor(
+    private readonly b: Uint8Array,
     private readonly at: number,
     readonly size: number,
-    private readonly w: FlatWorld,
-    private readonly gen: number,
   ) {
     super();
   }
   get(i: number): number | undefined {
-    return i >= 0 && i < this.size ? this.w.byteAt(this.gen, this.at + i) - OFFSET : undefined;
+    return i >= 0 && i < this.size ? this.b[this.at + i]! - OFFSET : undefined;
   }
 }
 
@@ -230,101 +209,53 @@ class RecordList<R> extends BaseList<R> {
     private readonly at: number,
     readonly size: number,
     private readonly stride: number,
-    private readonly make: new (b: Uint8Array, at: number, w: FlatWorld, gen: number) => R,
-    private readonly w: FlatWorld,
-    private readonly gen: number,
+    private readonly make: new (b: Uint8Array, at: number) => R,
   ) {
     super();
   }
   get(i: number): R | undefined {
-    if (!(i >= 0 && i < this.size)) return undefined;
-    // The world's own (cached) view while this list is of its generation.
-    if (this.gen === this.w.gen) return ((this.make as unknown) === FlatVcpu ? this.w.vcpu(i) : this.w.frame(i)) as R;
-    return new this.make(this.b, this.at + i * this.stride, this.w, this.gen);
+    return i >= 0 && i < this.size ? new this.make(this.b, this.at + i * this.stride) : undefined;
   }
 }
 
 export class FlatWorld {
-  /** A view of `b` was handed out: the next write starts a new generation (flat-draft.ts). */
+  /** A view of `b` was handed out: the next write must copy first (flat-draft.ts). */
   lent = false;
-  /** The generation views taken now belong to. */
-  gen = 0;
-  /**
-   * Every write since generation 1 began, in order, as (generation of the
-   * write, byte index, byte before it): what older views still read.
-   */
-  log: number[] | null = null;
 
   constructor(
     readonly layout: FlatLayout,
-    readonly b: Uint8Array,
+    public b: Uint8Array,
   ) {}
-
-  /** Byte j as a view of generation `gen` sees it: before the first later write to it, if any. */
-  byteAt(gen: number, j: number): number {
-    const log = this.log;
-    if (gen !== this.gen && log !== null) {
-      for (let k = 0; k < log.length; k += 3) if (log[k]! > gen && log[k + 1] === j) return log[k + 2]!;
-    }
-    return this.b[j]!;
-  }
-
-  // The views of the current generation, made once each: properties and
-  // steps ask for `w.vcpus.get(v)` many times per state. Views are
-  // immutable snapshots, so handing out the same one twice is safe.
-  private cache: unknown[] | null = null;
-  private cacheGen = 0;
-
-  private slots(): unknown[] {
-    let c = this.cache;
-    if (c === null) {
-      c = this.cache = new Array<unknown>(CACHED_LISTS + this.layout.n + this.layout.frames).fill(undefined);
-      this.cacheGen = this.gen;
-    } else if (this.cacheGen !== this.gen) {
-      c.fill(undefined);
-      this.cacheGen = this.gen;
-    }
-    return c;
-  }
 
   get vcpuMutex(): ListView<number> {
     this.lent = true;
-    const c = this.slots();
-    return (c[0] ??= new NumList(this.layout.vcpuMutexAt, this.layout.n, this, this.gen)) as NumList;
+    return new NumList(this.b, this.layout.vcpuMutexAt, this.layout.n);
   }
   get vmsaMutex(): ListView<number> {
     this.lent = true;
-    const c = this.slots();
-    return (c[1] ??= new NumList(this.layout.vmsaMutexAt, this.layout.n, this, this.gen)) as NumList;
+    return new NumList(this.b, this.layout.vmsaMutexAt, this.layout.n);
   }
   get gmem(): ListView<number> {
     this.lent = true;
-    const c = this.slots();
-    return (c[2] ??= new NumList(this.layout.gmemAt, this.layout.gfns, this, this.gen)) as NumList;
+    return new NumList(this.b, this.layout.gmemAt, this.layout.gfns);
   }
   get vcpus(): ListView<VcpuView> {
     this.lent = true;
-    const c = this.slots();
-    return (c[3] ??= new RecordList(this.b, this.layout.vcpusAt, this.layout.n, VK, FlatVcpu, this, this.gen)) as RecordList<FlatVcpu>;
+    return new RecordList(this.b, this.layout.vcpusAt, this.layout.n, VK, FlatVcpu);
   }
   get frames(): ListView<FrameView> {
     this.lent = true;
-    const c = this.slots();
-    return (c[4] ??= new RecordList(this.b, this.layout.framesAt, this.layout.frames, FK, FlatFrame, this, this.gen)) as RecordList<FlatFrame>;
+    return new RecordList(this.b, this.layout.framesAt, this.layout.frames, FK, FlatFrame);
   }
   vcpu(v: number): FlatVcpu {
     this.lent = true;
-    const c = this.slots();
-    return (c[CACHED_LISTS + v] ??= new FlatVcpu(this.b, this.layout.vcpusAt + v * VK, this, this.gen)) as FlatVcpu;
+    return new FlatVcpu(this.b, this.layout.vcpusAt + v * VK);
   }
   frame(f: number): FlatFrame {
     this.lent = true;
-    const c = this.slots();
-    return (c[CACHED_LISTS + this.layout.n + f] ??= new FlatFrame(this.b, this.layout.framesAt + f * FK, this, this.gen)) as FlatFrame;
+    return new FlatFrame(this.b, this.layout.framesAt + f * FK);
   }
 }
-/** Slots of FlatWorld's cache before the vCPU views: the five lists. */
-const CACHED_LISTS = 5;
 type Scalars = Readonly<Pick<WorldFields, ScalarKey>>;
 export interface FlatWorld extends Scalars {}
 // Scalars read the live bytes: only the draft that owns a world writes it,

@@ -1,10 +1,10 @@
 // Views of a FlatDraft's successor are snapshots, as the reference's
 // Immutable records are: the kernel code takes `const c = d.vcpu(v)`,
 // writes through the draft, and reads `c` again expecting the old values.
-// The flat layer gives this with a log of overwritten bytes per generation
-// (flat-world.ts), not a copy of the state; here the same writes go through
-// both drafts and every view taken along the way must read the same values
-// in both, at the end, after later writes of the same fields.
+// The flat layer copies the bytes at a write after a view was lent
+// (flat-draft.ts); here the same writes go through both drafts and every
+// view taken along the way must read the same values in both, at the end,
+// after later writes of the same fields.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
