@@ -59,8 +59,9 @@ export function vmsaPaCoherent(ctx: Ctx): Invariant<World> {
       'punch). Not D6(a): the second lookup installs the page that then backs the gpa, which is coherent (S12).',
     check(w) {
       if (w.destroyed) return null; // the vCPUs are gone
+      const vcpus = w.vcpus;
       for (let v = 0; v < ctx.n; v++) {
-        const c = w.vcpus.get(v)!;
+        const c = vcpus.get(v)!;
         if (c.pc !== Pc.IDLE || c.reqReload || c.vmsaPa === NO_FRAME) continue;
         const want = expectedVmsaPa(ctx, w, v);
         if (c.vmsaPa !== want) {
@@ -83,8 +84,9 @@ export function pendingGpaResetWhenIdle(ctx: Ctx): Invariant<World> {
       'VMSA GPA even on failure" keeps it; patch 1 leaves a consumed req_vmsa_gpa in place (D4), a stale ' +
       're-creation as soon as anything reads it without checking waiting.',
     check(w) {
+      const vcpus = w.vcpus;
       for (let v = 0; v < ctx.n; v++) {
-        const c = w.vcpus.get(v)!;
+        const c = vcpus.get(v)!;
         const gpa = ctx.variant === 'patch1' ? c.reqGpa : c.upPendingGpa;
         if (!c.waiting && gpa !== Gpa.INVALID && gpa !== Gpa.ZERO) {
           return `vcpu${v}: no request waiting but the pending gpa is still gfn${gpa}`;
@@ -104,8 +106,9 @@ export function destroyLeavesNoVmsa(ctx: Ctx): Invariant<World> {
       'and (patch 1) vmsa_state is VMSA_NONE. Patch 1 leaves VMSA_GUEST with vmsa_gpa = INVALID_PAGE (D5); ' +
       'upstream-base re-installs the KVM VMSA (U1).',
     check(w) {
+      const vcpus = w.vcpus;
       for (let v = 0; v < ctx.n; v++) {
-        const c = w.vcpus.get(v)!;
+        const c = vcpus.get(v)!;
         if (!c.ghostDestroyed || c.pc !== Pc.IDLE) continue;
         if (c.vmsaPa !== NO_FRAME) return `vcpu${v} was AP_DESTROYed but vmsa_pa = ${describeFrame(w, c.vmsaPa)}`;
         if (ctx.variant === 'patch1' && c.vmsaKind !== VmsaKind.NONE) {

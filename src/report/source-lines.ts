@@ -40,9 +40,9 @@ export const RULE_SOURCE_LINES: Readonly<Record<string, SourceLine>> = {
 };
 
 export const PROPERTY_SOURCE_LINES: Readonly<Record<string, SourceLine>> = {
-  'B1': { file: 'src/properties/lifecycle.ts', line: 78 },
-  'B2': { file: 'src/properties/lifecycle.ts', line: 100 },
-  'B3': { file: 'src/properties/lifecycle.ts', line: 121 },
+  'B1': { file: 'src/properties/lifecycle.ts', line: 79 },
+  'B2': { file: 'src/properties/lifecycle.ts', line: 102 },
+  'B3': { file: 'src/properties/lifecycle.ts', line: 124 },
   'DL': { file: 'src/explorer/model.ts', line: 177 },
   'S1': { file: 'src/properties/memory.ts', line: 15 },
   'S2': { file: 'src/properties/memory.ts', line: 30 },
@@ -56,5 +56,5 @@ export const PROPERTY_SOURCE_LINES: Readonly<Record<string, SourceLine>> = {
   'S9': { file: 'src/properties/lifecycle.ts', line: 52 },
   'S10': { file: 'src/properties/memory.ts', line: 139 },
   'S11': { file: 'src/properties/locking.ts', line: 38 },
-  'S12': { file: 'src/properties/lifecycle.ts', line: 141 },
+  'S12': { file: 'src/properties/lifecycle.ts', line: 144 },
 };
