@@ -66,6 +66,11 @@ export class FlatDraft extends Draft {
     for (let i = 0; i < size; i++) b[at + i] = toByte(l.get(i)!);
   }
 
+  /**
+   * Draft.setVcpu in one pass: per field its access event, then its byte.
+   * The lock holders an event records are not vCPU fields, so the events
+   * are the same as Draft.setVcpu's (all events first, then the writes).
+   */
   override setVcpu(v: number, fields: Partial<VcpuFields>): this {
     const b = this.bytes();
     const base = this.w.layout.vcpusAt + v * VK;
