@@ -13,24 +13,42 @@ export interface Outcome<T> {
   result: T;
 }
 
+const NO_FAULTS: readonly string[] = [];
+const NO_ANSWERS: readonly boolean[] = [];
+
 export function outcomes<T>(run: (choose: Choose) => T): Outcome<T>[] {
   const out: Outcome<T>[] = [];
-  const queue: boolean[][] = [[]];
-  while (queue.length > 0) {
-    const script = queue.shift()!;
-    const answers: boolean[] = [];
-    const faults: string[] = [];
+  eachOutcome(run, (faults, result) => out.push({ faults: [...faults], result }));
+  return out;
+}
+
+/**
+ * outcomes() without its list: `visit` is called for each outcome, in the
+ * same order. Runs once per transition, so a step that asks nothing (or is
+ * asked nothing possible) allocates no answers, faults or queue.
+ */
+export function eachOutcome<T>(run: (choose: Choose) => T, visit: (faults: readonly string[], result: T) => void): void {
+  let queue: boolean[][] | null = null;
+  let next = 0;
+  let script = NO_ANSWERS;
+  for (;;) {
+    const s = script;
+    let answers: boolean[] | null = null;
+    let faults: string[] | null = null;
     const choose: Choose = (fault, possible) => {
       if (!possible) return false;
-      const happens = answers.length < script.length ? script[answers.length]! : false;
+      answers ??= [];
+      const happens = answers.length < s.length ? s[answers.length]! : false;
       answers.push(happens);
-      if (happens) faults.push(fault);
+      if (happens) (faults ??= []).push(fault);
       return happens;
     };
     const result = run(choose);
-    out.push({ faults, result });
+    visit(faults ?? NO_FAULTS, result);
     // Every point first answered "no" on this run could also have failed.
-    for (let j = script.length; j < answers.length; j++) queue.push([...answers.slice(0, j), true]);
+    const a = answers as boolean[] | null;
+    if (a !== null) for (let j = s.length; j < a.length; j++) (queue ??= []).push([...a.slice(0, j), true]);
+    if (queue === null || next === queue.length) return;
+    script = queue[next++]!;
   }
-  return out;
 }

@@ -24,10 +24,21 @@ export const PROTECTED: Partial<Record<keyof VcpuFields, ProtectedField>> = {
   prot: 'guest_state_protected',
 };
 
+// Not frozen: a frozen array makes the properties' loops over step.events polymorphic.
+const NONE: readonly never[] = [];
+
 export abstract class Draft {
-  readonly events: VmsaEvent[] = [];
+  // Allocated at the first event or note: most transitions have none, and a
+  // draft is built per transition.
+  private ev: VmsaEvent[] | null = null;
+  private nt: string[] | null = null;
+  get events(): readonly VmsaEvent[] {
+    return this.ev ?? NONE;
+  }
   /** What happened, for the step's label ("fails: -EBADF", "lookup: frame 2"). */
-  readonly notes: string[] = [];
+  get notes(): readonly string[] {
+    return this.nt ?? NONE;
+  }
 
   /** The successor as written so far. */
   abstract readonly w: World;
@@ -54,7 +65,7 @@ export abstract class Draft {
   }
 
   protected access(e: 'read' | 'write', field: ProtectedField, v: number): void {
-    this.events.push({ e, field, vcpu: v, vcpuMutex: this.holder('vcpuMutex', v), vmsaMutex: this.holder('vmsaMutex', v) });
+    (this.ev ??= []).push({ e, field, vcpu: v, vcpuMutex: this.holder('vcpuMutex', v), vmsaMutex: this.holder('vmsaMutex', v) });
   }
 
   /** Who holds vCPU v's mutex of this kind in the successor so far. */
@@ -63,26 +74,26 @@ export abstract class Draft {
   }
 
   note(text: string): this {
-    this.notes.push(text);
+    (this.nt ??= []).push(text);
     return this;
   }
 
   emit(event: VmsaEvent): this {
-    this.events.push(event);
+    (this.ev ??= []).push(event);
     return this;
   }
 
   /** __free_page(): returns the frame to the allocator (S1/S2/S3 look at the event). */
   free(f: number): this {
     const p = this.frame(f);
-    this.events.push({ e: 'free', frame: f, alloc: p.alloc, rmp: p.rmp, leaks: p.leaks });
+    (this.ev ??= []).push({ e: 'free', frame: f, alloc: p.alloc, rmp: p.rmp, leaks: p.leaks });
     return this.setFrame(f, { alloc: Alloc.FREE, owner: -1, enc: false, inUseBy: -1 });
   }
 
   /** snp_leak_pages(): the frame goes on snp_leaked_pages_list for good. */
   leak(f: number): this {
     const p = this.frame(f);
-    this.events.push({ e: 'leak', frame: f, alloc: p.alloc });
+    (this.ev ??= []).push({ e: 'leak', frame: f, alloc: p.alloc });
     return this.setFrame(f, { alloc: Alloc.LEAKED, leaks: p.leaks + 1 });
   }
 

@@ -66,13 +66,22 @@ export class FlatDraft extends Draft {
     for (let i = 0; i < size; i++) b[at + i] = toByte(l.get(i)!);
   }
 
-  /** Draft.setVcpu in one pass: the access events first, as there, then the writes. */
+  /**
+   * Draft.setVcpu in one pass: per field its access event, then its byte.
+   * The lock holders an event records are not vCPU fields, so the events
+   * are the same as Draft.setVcpu's (all events first, then the writes).
+   */
   override setVcpu(v: number, fields: Partial<VcpuFields>): this {
+    const b = this.bytes();
+    const base = this.w.layout.vcpusAt + v * VK;
     for (const key in fields) {
-      const field = PROTECTED_AT[VCPU_AT[key as keyof VcpuFields]];
+      const i = VCPU_AT[key as keyof VcpuFields];
+      if (i === undefined) throw new Error(`Draft.setVcpu: no field ${key}`);
+      const field = PROTECTED_AT[i];
       if (field !== undefined) this.access('write', field, v);
+      const x = fields[key as keyof VcpuFields]!;
+      b[base + i] = VCPU_IS_BOOL[i] ? (x ? 1 : 0) : toByte(x);
     }
-    this.writeVcpu(v, fields);
     return this;
   }
 

@@ -2,7 +2,7 @@
 // successor and the events the transition properties look at.
 
 import type { Step } from '../explorer/model.js';
-import { outcomes, type Choose } from './choice.js';
+import { eachOutcome, type Choose } from './choice.js';
 import { RecordDraft, type Draft } from './draft.js';
 import { FlatDraft } from './flat-draft.js';
 import { FlatWorld } from './flat-world.js';
@@ -36,21 +36,24 @@ export function draftOf(w: World): Draft {
 
 /** Builds one step per reachable fault outcome of `run`. */
 export function buildSteps(out: VmsaStep[], w: World, spec: StepSpec, run: (d: Draft, choose: Choose) => void): void {
-  for (const o of outcomes((choose) => {
-    const d = draftOf(w);
-    run(d, choose);
-    return d;
-  })) {
-    const faults = o.faults.length > 0 ? ` [${o.faults.join('; ')}]` : '';
-    const notes = o.result.notes.length > 0 ? ` => ${o.result.notes.join('; ')}` : '';
-    out.push({
-      label: `${spec.actor}: ${spec.what}${faults}${notes}`,
-      actor: spec.actor,
-      actorId: spec.actorId,
-      rule: spec.rule,
-      source: spec.source,
-      next: o.result.w,
-      events: o.result.events,
-    });
-  }
+  eachOutcome(
+    (choose) => {
+      const d = draftOf(w);
+      run(d, choose);
+      return d;
+    },
+    (faults, d) => {
+      const fault = faults.length > 0 ? ` [${faults.join('; ')}]` : '';
+      const notes = d.notes.length > 0 ? ` => ${d.notes.join('; ')}` : '';
+      out.push({
+        label: `${spec.actor}: ${spec.what}${fault}${notes}`,
+        actor: spec.actor,
+        actorId: spec.actorId,
+        rule: spec.rule,
+        source: spec.source,
+        next: d.w,
+        events: d.events,
+      });
+    },
+  );
 }

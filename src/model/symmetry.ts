@@ -43,6 +43,8 @@ const fField = (k: (typeof FRAME_KEYS)[number]): number => FRAME_KEYS.indexOf(k)
 const V_VCPU = [vField('lTarget')];
 const V_GPA = (['upPendingGpa', 'upGuestVmsaGpa', 'vmsaGpa', 'reqGpa', 'lGpa', 'ghostGfn', 'ghostLastWritten'] as const).map(vField);
 const V_FRAME = (['upVmsa', 'vmsaPage', 'vmsaPa', 'lPfn', 'lInstalled'] as const).map(vField);
+/** What each vCPU field's byte names: 0 nothing renamed, 1 a vCPU, 2 a gpa, 3 a frame. */
+const V_KIND = VCPU_KEYS.map((_, k) => (V_VCPU.includes(k) ? 1 : V_GPA.includes(k) ? 2 : V_FRAME.includes(k) ? 3 : 0));
 const F_ALLOC = fField('alloc');
 const F_OWNER = fField('owner');
 const F_IN_USE = fField('inUseBy');
@@ -78,6 +80,9 @@ export class Symmetry {
     this.identity = [Array.from({ length: this.n }, (_, v) => v)];
     this.seen = new Uint8Array(this.frames);
     this.newOf = new Int32Array(this.frames);
+    this.order = new Int32Array(this.frames);
+    this.vInv = new Int32Array(this.n);
+    this.gInv = new Int32Array(this.g);
   }
 
   /**
@@ -87,34 +92,32 @@ export class Symmetry {
    * interleaved runs). Not re-entrant; every model (and every worker
    * thread) has its own Symmetry.
    */
-  private renamed = new Uint8Array(0);
   private candidate = new Uint8Array(0);
   private best = new Uint8Array(0);
   private readonly seen: Uint8Array;
   private readonly newOf: Int32Array;
-  private readonly order: number[] = [];
+  private readonly order: Int32Array;
+  private readonly vInv: Int32Array;
+  private readonly gInv: Int32Array;
+  /** The frames' records as renamed (owner, inUseBy), by old frame number. */
+  private frameBytes = new Uint8Array(0);
 
   /** The smallest encoding over all renamings that are symmetries of this state. */
   canonical(bytes: Uint8Array): Uint8Array {
-    if (this.renamed.length !== bytes.length) {
-      this.renamed = new Uint8Array(bytes.length);
+    if (this.best.length !== bytes.length) {
       this.candidate = new Uint8Array(bytes.length);
       this.best = new Uint8Array(bytes.length);
+      this.frameBytes = new Uint8Array(this.frames * FK);
     }
     const launched = bytes[S_PHASE]! - OFFSET === Phase.LAUNCHED;
     const vcpuRenamings = launched && this.apRenamings.length > 1 ? this.apRenamings : this.identity;
     let first = true;
-    if (vcpuRenamings.length === 1 && this.gfnRenamings.length === 1) {
-      // Only the identity renames vCPUs and gfns (one AP or none launched,
-      // one gfn): renaming it would copy the bytes unchanged.
-      this.renumberFrames(bytes, this.best);
-      first = false;
-    }
-    for (const vp of first ? vcpuRenamings : []) {
+    for (const vp of vcpuRenamings) {
       for (const gp of this.gfnRenamings) {
-        this.rename(bytes, vp, gp, this.renamed);
-        this.renumberFrames(this.renamed, this.candidate);
-        if (first || compare(this.candidate, this.best) < 0) {
+        // Each candidate is written byte by byte in order and compared with
+        // the best so far as it goes: it is dropped at its first byte above
+        // the best's, so most renamings stop after a few bytes.
+        if (this.renamed(bytes, vp, gp, this.candidate, first ? null : this.best)) {
           const t = this.best;
           this.best = this.candidate;
           this.candidate = t;
@@ -130,87 +133,107 @@ export class Symmetry {
   /** The canonical bytes returned (fresh arrays, without a backing store each). */
   private readonly chunks = new ByteChunks();
 
-  /** Applies a vCPU renaming vp and a gfn renaming gp (old -> new), into `out`. */
-  private rename(src: Uint8Array, vp: Perm, gp: Perm, out: Uint8Array): void {
-    // Runs up to 4 times per successor (3 vCPUs, 2 gfns): one whole copy,
-    // then byte loops (a subarray per record was a third of the profile).
-    // Every byte of the mutexes, gmem and vCPU records is written below:
-    // vp and gp are bijections.
-    const n = this.n;
-    out.set(src);
-    out[S_PUNCHING] = renameGpa(src[S_PUNCHING]!, gp);
+  /**
+   * The state renamed by vCPU renaming vp and gfn renaming gp (old -> new),
+   * its frames then renumbered in order of first reference (unreferenced
+   * frames by their renamed bytes, then number), written into `out` in
+   * byte order. With a `bound`, stops and returns false as soon as the
+   * bytes written exceed the bound's; returns true when `out` is complete
+   * and below the bound (or there is none). The bytes are those of
+   * renaming a copy and then renumbering it (the two passes of the
+   * version before; the symmetry tests compare the reduced counts).
+   */
+  private renamed(src: Uint8Array, vp: Perm, gp: Perm, out: Uint8Array, bound: Uint8Array | null): boolean {
+    const { n, g, frames, seen, newOf, order, vInv, gInv, frameBytes } = this;
+    for (let v = 0; v < n; v++) vInv[vp[v]!] = v;
+    for (let x = 0; x < g; x++) gInv[gp[x]!] = x;
+    // The frames' records as the renaming leaves them.
+    for (let f = 0; f < frames; f++) {
+      const from = this.framesAt + f * FK;
+      const to = f * FK;
+      for (let k = 0; k < FK; k++) frameBytes[to + k] = src[from + k]!;
+      const alloc = src[from + F_ALLOC]! - OFFSET;
+      if (alloc === Alloc.GMEM) frameBytes[to + F_OWNER] = renameGpa(src[from + F_OWNER]!, gp);
+      else if (alloc === Alloc.KVM_VMSA || alloc === Alloc.FWTMP) frameBytes[to + F_OWNER] = renameVcpu(src[from + F_OWNER]!, vp, n);
+      frameBytes[to + F_IN_USE] = renameVcpu(src[from + F_IN_USE]!, vp, n);
+    }
+    // Frames in order of first reference in the renamed state: its vCPUs
+    // (old vInv[v]) field by field, then its gmem slots (old gInv[x]).
+    for (let f = 0; f < frames; f++) seen[f] = 0;
+    let count = 0;
     for (let v = 0; v < n; v++) {
-      out[this.vcpuMutexAt + vp[v]!] = renameHolder(src[this.vcpuMutexAt + v]!, vp);
-      out[this.vmsaMutexAt + vp[v]!] = renameHolder(src[this.vmsaMutexAt + v]!, vp);
-      const from = this.vcpusAt + v * VK;
-      const to = this.vcpusAt + vp[v]! * VK;
-      for (let k = 0; k < VK; k++) out[to + k] = src[from + k]!;
-      for (let k = 0; k < V_VCPU.length; k++) out[to + V_VCPU[k]!] = renameVcpu(src[from + V_VCPU[k]!]!, vp, n);
-      for (let k = 0; k < V_GPA.length; k++) out[to + V_GPA[k]!] = renameGpa(src[from + V_GPA[k]!]!, gp);
-    }
-    for (let g = 0; g < this.g; g++) out[this.gmemAt + gp[g]!] = src[this.gmemAt + g]!;
-    for (let f = 0; f < this.frames; f++) {
-      const at = this.framesAt + f * FK;
-      const alloc = src[at + F_ALLOC]! - OFFSET;
-      if (alloc === Alloc.GMEM) out[at + F_OWNER] = renameGpa(src[at + F_OWNER]!, gp);
-      else if (alloc === Alloc.KVM_VMSA || alloc === Alloc.FWTMP) out[at + F_OWNER] = renameVcpu(src[at + F_OWNER]!, vp, n);
-      out[at + F_IN_USE] = renameVcpu(src[at + F_IN_USE]!, vp, n);
-    }
-  }
-
-  /** Renumbers frames in order of first reference; unreferenced frames sorted by their bytes. Into `out`. */
-  private renumberFrames(src: Uint8Array, out: Uint8Array): void {
-    // Runs once per successor with symmetry on: index loops, no closures
-    // and no views (a subarray is an allocation), an insertion sort in place.
-    const { seen, newOf, order } = this;
-    seen.fill(0);
-    order.length = 0;
-    for (let v = 0; v < this.n; v++) {
+      const at = this.vcpusAt + vInv[v]! * VK;
       for (let k = 0; k < V_FRAME.length; k++) {
-        const f = src[this.vcpusAt + v * VK + V_FRAME[k]!]! - OFFSET;
+        const f = src[at + V_FRAME[k]!]! - OFFSET;
         if (f >= 0 && !seen[f]) {
           seen[f] = 1;
-          order.push(f);
+          order[count++] = f;
         }
       }
     }
-    for (let g = 0; g < this.g; g++) {
-      const f = src[this.gmemAt + g]! - OFFSET;
+    for (let x = 0; x < g; x++) {
+      const f = src[this.gmemAt + gInv[x]!]! - OFFSET;
       if (f >= 0 && !seen[f]) {
         seen[f] = 1;
-        order.push(f);
+        order[count++] = f;
       }
     }
-    const referenced = order.length;
-    for (let f = 0; f < this.frames; f++) if (!seen[f]) order.push(f);
-    // The unreferenced frames, by their bytes (then by number, for a total order).
-    const at = this.framesAt;
-    for (let i = referenced + 1; i < order.length; i++) {
+    const referenced = count;
+    for (let f = 0; f < frames; f++) if (!seen[f]) order[count++] = f;
+    // The unreferenced frames, by their renamed bytes (then by number, for a total order).
+    for (let i = referenced + 1; i < frames; i++) {
       const x = order[i]!;
       let j = i - 1;
-      while (j >= referenced && (compareAt(src, at + order[j]! * FK, at + x * FK, FK) || order[j]! - x) > 0) {
+      while (j >= referenced && (compareAt(frameBytes, order[j]! * FK, x * FK, FK) || order[j]! - x) > 0) {
         order[j + 1] = order[j]!;
         j--;
       }
       order[j + 1] = x;
     }
-    for (let i = 0; i < order.length; i++) newOf[order[i]!] = i;
-    out.set(src);
-    for (let v = 0; v < this.n; v++) {
-      for (const i of V_FRAME) {
-        const b = src[this.vcpusAt + v * VK + i]!;
-        if (b - OFFSET >= 0) out[this.vcpusAt + v * VK + i] = newOf[b - OFFSET]! + OFFSET;
+    for (let i = 0; i < frames; i++) newOf[order[i]!] = i;
+
+    // Written in byte order, compared with the bound until one byte is below it.
+    this.out = out;
+    this.bound = bound;
+    this.at = 0;
+    this.below = bound === null;
+    for (let k = 0; k < this.vcpuMutexAt; k++) if (!this.put(k === S_PUNCHING ? renameGpa(src[k]!, gp) : src[k]!)) return false;
+    for (let v = 0; v < n; v++) if (!this.put(renameHolder(src[this.vcpuMutexAt + vInv[v]!]!, vp))) return false;
+    for (let v = 0; v < n; v++) if (!this.put(renameHolder(src[this.vmsaMutexAt + vInv[v]!]!, vp))) return false;
+    for (let x = 0; x < g; x++) if (!this.put(renumber(src[this.gmemAt + gInv[x]!]!, newOf))) return false;
+    for (let v = 0; v < n; v++) {
+      const at = this.vcpusAt + vInv[v]! * VK;
+      for (let k = 0; k < VK; k++) {
+        const b = src[at + k]!;
+        const kind = V_KIND[k]!;
+        const x = kind === 0 ? b : kind === 1 ? renameVcpu(b, vp, n) : kind === 2 ? renameGpa(b, gp) : renumber(b, newOf);
+        if (!this.put(x)) return false;
       }
     }
-    for (let g = 0; g < this.g; g++) {
-      const b = src[this.gmemAt + g]!;
-      if (b - OFFSET >= 0) out[this.gmemAt + g] = newOf[b - OFFSET]! + OFFSET;
+    for (let p = 0; p < frames; p++) {
+      const from = order[p]! * FK;
+      for (let k = 0; k < FK; k++) if (!this.put(frameBytes[from + k]!)) return false;
     }
-    for (let f = 0; f < this.frames; f++) {
-      const from = at + f * FK;
-      const to = at + newOf[f]! * FK;
-      for (let k = 0; k < FK; k++) out[to + k] = src[from + k]!;
+    return this.below;
+  }
+
+  // The candidate being written by renamed(): its bytes, the bound, the next index.
+  private out: Uint8Array = new Uint8Array(0);
+  private bound: Uint8Array | null = null;
+  private at = 0;
+  private below = false;
+
+  /** out[at++] = x; false when x makes the candidate exceed the bound. */
+  private put(x: number): boolean {
+    const i = this.at;
+    this.out[i] = x;
+    if (!this.below) {
+      const y = this.bound![i]!;
+      if (x > y) return false;
+      if (x < y) this.below = true;
     }
+    this.at = i + 1;
+    return true;
   }
 }
 
@@ -230,14 +253,10 @@ const renameVcpu = (b: number, vp: Perm, n: number): number => {
   const v = b - OFFSET;
   return v >= 0 && v < n ? vp[v]! + OFFSET : b;
 };
+const renumber = (b: number, newOf: Int32Array): number => (b - OFFSET >= 0 ? newOf[b - OFFSET]! + OFFSET : b);
 const renameHolder = (b: number, vp: Perm): number => (b - OFFSET === Holder.NONE || b - OFFSET === Holder.IOCTL ? b : vp[b - OFFSET]! + OFFSET);
 
 function compareAt(a: Uint8Array, i: number, j: number, len: number): number {
   for (let k = 0; k < len; k++) if (a[i + k] !== a[j + k]) return a[i + k]! - a[j + k]!;
   return 0;
-}
-
-function compare(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }

@@ -8,6 +8,8 @@ import type { VmsaStep } from '../model/step.js';
 import { describeFrame, expectedVmsaPa } from './vmsa-view.js';
 
 type TP = TransitionProperty<World, VmsaStep>;
+// Loops over step.events count with an index: they run for every property on
+// every transition, and a for-of there was a measurable share of a search.
 
 export const noStaleConsume: TP = {
   id: 'S7',
@@ -17,7 +19,8 @@ export const noStaleConsume: TP = {
     'for this vCPU (last writer wins, as the GHCB protocol intends), never an older one. Regression guard ' +
     'for lost updates of the request mailbox.',
   check(_before, step) {
-    for (const e of step.events) {
+    for (let k = 0; k < step.events.length; k++) {
+      const e = step.events[k]!;
       if (e.e === 'consume' && e.gpa !== e.lastWritten) {
         return `vcpu${e.vcpu} consumed gpa ${e.gpa}, but the last request wrote ${e.lastWritten}`;
       }
@@ -34,7 +37,8 @@ export const destroyEffective: TP = {
     'again. Guards U1: upstream sev_es_init_vmcb() re-installs the KVM VMSA when !snp_has_guest_vmsa, so ' +
     'any wake-up runs the "destroyed" vCPU on its old state.',
   check(before, step) {
-    for (const e of step.events) {
+    for (let k = 0; k < step.events.length; k++) {
+      const e = step.events[k]!;
       if (e.e === 'guest_entry' && before.vcpus.get(e.vcpu)!.ghostDestroyed) {
         return `vcpu${e.vcpu} enters the guest after its AP_DESTROY was processed`;
       }
@@ -55,8 +59,9 @@ export function vmsaPaCoherent(ctx: Ctx): Invariant<World> {
       'punch). Not D6(a): the second lookup installs the page that then backs the gpa, which is coherent (S12).',
     check(w) {
       if (w.destroyed) return null; // the vCPUs are gone
+      const vcpus = w.vcpus;
       for (let v = 0; v < ctx.n; v++) {
-        const c = w.vcpus.get(v)!;
+        const c = vcpus.get(v)!;
         if (c.pc !== Pc.IDLE || c.reqReload || c.vmsaPa === NO_FRAME) continue;
         const want = expectedVmsaPa(ctx, w, v);
         if (c.vmsaPa !== want) {
@@ -79,8 +84,9 @@ export function pendingGpaResetWhenIdle(ctx: Ctx): Invariant<World> {
       'VMSA GPA even on failure" keeps it; patch 1 leaves a consumed req_vmsa_gpa in place (D4), a stale ' +
       're-creation as soon as anything reads it without checking waiting.',
     check(w) {
+      const vcpus = w.vcpus;
       for (let v = 0; v < ctx.n; v++) {
-        const c = w.vcpus.get(v)!;
+        const c = vcpus.get(v)!;
         const gpa = ctx.variant === 'patch1' ? c.reqGpa : c.upPendingGpa;
         if (!c.waiting && gpa !== Gpa.INVALID && gpa !== Gpa.ZERO) {
           return `vcpu${v}: no request waiting but the pending gpa is still gfn${gpa}`;
@@ -100,8 +106,9 @@ export function destroyLeavesNoVmsa(ctx: Ctx): Invariant<World> {
       'and (patch 1) vmsa_state is VMSA_NONE. Patch 1 leaves VMSA_GUEST with vmsa_gpa = INVALID_PAGE (D5); ' +
       'upstream-base re-installs the KVM VMSA (U1).',
     check(w) {
+      const vcpus = w.vcpus;
       for (let v = 0; v < ctx.n; v++) {
-        const c = w.vcpus.get(v)!;
+        const c = vcpus.get(v)!;
         if (!c.ghostDestroyed || c.pc !== Pc.IDLE) continue;
         if (c.vmsaPa !== NO_FRAME) return `vcpu${v} was AP_DESTROYed but vmsa_pa = ${describeFrame(w, c.vmsaPa)}`;
         if (ctx.variant === 'patch1' && c.vmsaKind !== VmsaKind.NONE) {
@@ -122,7 +129,8 @@ export const haltedAfterFailedLookup: TP = {
     'KVM_GET_MP_STATE caller overrides mp_state; every reset path). Patch 1 looks the gpa up a second time ' +
     'in sev_es_init_vmcb() (D6(b)); upstream-base re-installs the KVM VMSA (U1).',
   check(_before, step, after) {
-    for (const e of step.events) {
+    for (let k = 0; k < step.events.length; k++) {
+      const e = step.events[k]!;
       if (e.e !== 'reset_end' || !e.lookupFailed) continue;
       if (e.mp === Mp.HALTED && e.vmsaPa !== NO_FRAME) {
         return `vcpu${e.vcpu} is HALTED after a failed VMSA lookup, yet vmsa_pa = ${describeFrame(after, e.vmsaPa)}`;
@@ -141,7 +149,8 @@ export const vmsaPaStable: TP = {
     'sev_es_init_vmcb() looks the guest VMSA gpa up a second time, and a hole punch in between makes that ' +
     'lookup allocate a fresh zeroed page (not a VMSA), or a failing lookup leaves INVALID_PAGE.',
   check(_before, step, after) {
-    for (const e of step.events) {
+    for (let k = 0; k < step.events.length; k++) {
+      const e = step.events[k]!;
       if (e.e !== 'reset_end' || e.installed === NO_FRAME || e.vmsaPa === e.installed) continue;
       const now = e.vmsaPa === NO_FRAME ? 'INVALID_PAGE' : describeFrame(after, e.vmsaPa);
       return `vcpu${e.vcpu}: sev_snp_init_protected_guest_state() installed ${describeFrame(after, e.installed)}, but the reset ends with vmsa_pa = ${now}`;

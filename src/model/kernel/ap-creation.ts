@@ -5,7 +5,7 @@
 
 import type { Ctx } from '../context.js';
 import type { Draft } from '../draft.js';
-import { ApKind, Gpa, Holder, Pc, VCPU_LOCALS_CLEAR } from '../state.js';
+import { ApKind, Gpa, Holder, Pc, VCPU_END_RUN } from '../state.js';
 import { isPatch1 } from './kvm-vmsa.js';
 
 /** guard(mutex)(&target_svm->sev_es.snp_vmsa_mutex) */
@@ -28,5 +28,5 @@ export function apCreationWrite(d: Draft, ctx: Ctx, v: number): void {
   d.setVcpu(t, { waiting: true, ghostLastWritten: gpa });
   if (c.lKind !== ApKind.CREATE_ON_INIT) d.setVcpu(t, { reqUpdate: true });
   d.setLock('vmsaMutex', t, Holder.NONE);
-  d.setVcpu(v, { ...VCPU_LOCALS_CLEAR, pc: Pc.RUN });
+  d.setVcpu(v, VCPU_END_RUN);
 }

@@ -8,7 +8,7 @@
 import type { Choose } from '../choice.js';
 import type { Ctx } from '../context.js';
 import type { Draft } from '../draft.js';
-import { Gpa, Holder, Mp, NO_FRAME, Pc, ResetOrigin, VCPU_LOCALS_CLEAR, VmsaKind } from '../state.js';
+import { Gpa, Holder, Mp, NO_FRAME, Pc, ResetOrigin, VCPU_END_IDLE, VCPU_END_RUN, VmsaKind } from '../state.js';
 import { isPatch1, sevEsVcpuFreeVmsa } from './kvm-vmsa.js';
 import { kvmGmemGetPfn } from './mm.js';
 import { showFrame, showGpa } from '../show.js';
@@ -150,9 +150,9 @@ function resetEnd(d: Draft, _ctx: Ctx, v: number): void {
   if (c.lOrigin !== ResetOrigin.REQ) d.setVcpu(v, { mp: v === 0 ? Mp.RUNNABLE : Mp.INIT_RECEIVED });
   if (c.lOrigin === ResetOrigin.GET_MP_STATE) {
     d.setLock('vcpuMutex', v, Holder.NONE);
-    d.setVcpu(v, { ...VCPU_LOCALS_CLEAR, pc: Pc.IDLE });
+    d.setVcpu(v, VCPU_END_IDLE);
   } else {
-    d.setVcpu(v, { ...VCPU_LOCALS_CLEAR, pc: Pc.RUN });
+    d.setVcpu(v, VCPU_END_RUN);
   }
 }
 
@@ -183,5 +183,5 @@ export function snpReloadVmsaInstall(d: Draft, _ctx: Ctx, v: number): void {
     else d.setVcpu(v, { vmsaPa: c.lPfn, ghostGfn: c.lGpa });
   }
   releaseOwnVmsaMutex(d, v);
-  d.setVcpu(v, { ...VCPU_LOCALS_CLEAR, pc: Pc.RUN });
+  d.setVcpu(v, VCPU_END_RUN);
 }

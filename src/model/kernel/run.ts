@@ -5,7 +5,7 @@
 import type { Choose } from '../choice.js';
 import type { Ctx } from '../context.js';
 import type { Draft } from '../draft.js';
-import { Alloc, Holder, NO_FRAME, Pc, Rmp, VCPU_LOCALS_CLEAR } from '../state.js';
+import { Alloc, Holder, NO_FRAME, Pc, Rmp, VCPU_END_IDLE } from '../state.js';
 import { isPatch1, kvmVmsaRef } from './kvm-vmsa.js';
 import { snpPageReclaim } from './mm.js';
 import { showFrame } from '../show.js';
@@ -13,7 +13,7 @@ import { showFrame } from '../show.js';
 /** Leave KVM_RUN: back to userspace, vcpu->mutex dropped. */
 export function returnToUserspace(d: Draft, v: number): void {
   d.setLock('vcpuMutex', v, Holder.NONE);
-  d.setVcpu(v, { ...VCPU_LOCALS_CLEAR, pc: Pc.IDLE });
+  d.setVcpu(v, VCPU_END_IDLE);
 }
 
 /**
