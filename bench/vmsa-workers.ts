@@ -17,7 +17,7 @@
 //   node dist/bench/vmsa-workers.js [--runs 3] [--only workers|commands]
 //     [--config three|small|everyknob|d4|smoke] [--modes bfs,bfs-nopor,w1,w2]
 //     [--baseline DIR]   (a checkout of another commit, built: its default and nightly timed too)
-//   (package.json line: "bench:vmsa-workers": "npm run build --silent && node dist/bench/vmsa-workers.js")
+//   (npm run bench:vmsa-workers -- [options])
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
