@@ -28,44 +28,16 @@ import { bfs } from '../src/explorer/bfs.js';
 import type { Model, Step } from '../src/explorer/model.js';
 import { parallelBfs, SMALL_LEVEL_STATES, type ParallelTiming } from '../src/explorer/parallel-bfs.js';
 import { modelSpec } from '../src/explorer/workers.js';
-import { DEFAULT_KNOBS, type VmsaConfig } from '../src/model/config.js';
+import type { VmsaConfig } from '../src/model/config.js';
 import { findPreset, presetKnobs } from '../src/model/presets.js';
+import { everyKnob, THREE_VCPU } from './issue-configs.js';
 import { vmsaModel } from '../src/properties/vmsa-model.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 
-/** The issue's 3-vCPU configuration (upstream-base, most knobs). */
-const THREE_VCPU: VmsaConfig = {
-  variant: 'upstream-base',
-  vm: 'snp',
-  vcpus: 3,
-  gfns: 2,
-  knobs: { ...DEFAULT_KNOBS, maxApRequests: 3, guestRmpadjust: true, punchHole: true, injectInit: true, allowDestroy: true },
-};
 /** The issue's every-knob 2-vCPU configuration (patch1). */
-const EVERY_KNOB: VmsaConfig = {
-  variant: 'patch1',
-  vm: 'snp',
-  vcpus: 2,
-  gfns: 1,
-  knobs: {
-    ...DEFAULT_KNOBS,
-    fwLaunchFail: true,
-    rmpMakeSharedFail: true,
-    reclaimFail: true,
-    gmemGetPfnFail: true,
-    launchRetry: true,
-    forceRunnable: true,
-    injectInit: true,
-    punchHole: true,
-    maxApRequests: 2,
-    allowDestroy: true,
-    allowOnInit: true,
-    noMemslot: true,
-    guestRmpadjust: true,
-  },
-};
+const EVERY_KNOB_PATCH1: VmsaConfig = everyKnob('patch1');
 function presetConfig(name: string): VmsaConfig {
   const p = findPreset(name)!;
   return { variant: 'patch1', vm: p.vm, vcpus: p.vcpus, gfns: p.gfns, knobs: presetKnobs(p) };
@@ -74,7 +46,7 @@ function presetConfig(name: string): VmsaConfig {
 const CONFIGS: Record<string, { label: string; config: () => VmsaConfig }> = {
   three: { label: '3 vCPUs, 2 gfns, upstream-base, most knobs, symmetry', config: () => THREE_VCPU },
   small: { label: 'the same without the INITs (quick rounds)', config: () => ({ ...THREE_VCPU, knobs: { ...THREE_VCPU.knobs, injectInit: false } }) },
-  everyknob: { label: 'every knob, 2 vCPUs, patch1, symmetry', config: () => EVERY_KNOB },
+  everyknob: { label: 'every knob, 2 vCPUs, patch1, symmetry', config: () => EVERY_KNOB_PATCH1 },
   d4: { label: 'preset d4-req-gpa-not-reset, patch1, symmetry', config: () => presetConfig('d4-req-gpa-not-reset') },
   smoke: { label: 'preset smoke, patch1, symmetry', config: () => presetConfig('smoke') },
 };

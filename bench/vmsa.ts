@@ -21,7 +21,8 @@
 import { loadavg } from 'node:os';
 import { bfs, type SearchOptions, type SearchResult } from '../src/explorer/bfs.js';
 import type { Step } from '../src/explorer/model.js';
-import { DEFAULT_KNOBS, VARIANTS, type Knobs, type Variant, type VmsaConfig } from '../src/model/config.js';
+import { VARIANTS, type VmsaConfig } from '../src/model/config.js';
+import { everyKnob, THREE_VCPU, THREE_VCPU_EVERY_KNOB } from './issue-configs.js';
 import { vmsaModel, vmsaReferenceModel } from '../src/properties/vmsa-model.js';
 
 const argv = process.argv.slice(2);
@@ -31,34 +32,6 @@ const FULL = argv.includes('--full');
 const onlyAt = argv.indexOf('--only');
 const ONLY = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
 
-/** The issue's every-knob configuration (CLI: --vm snp --vcpus 2 --knob ... ; gfns defaults to 1). */
-const EVERY_KNOB: Partial<Knobs> = {
-  fwLaunchFail: true,
-  rmpMakeSharedFail: true,
-  reclaimFail: true,
-  gmemGetPfnFail: true,
-  launchRetry: true,
-  forceRunnable: true,
-  injectInit: true,
-  punchHole: true,
-  maxApRequests: 2,
-  allowDestroy: true,
-  allowOnInit: true,
-  noMemslot: true,
-  guestRmpadjust: true,
-};
-const everyKnob = (variant: Variant): VmsaConfig => ({ variant, vm: 'snp', vcpus: 2, gfns: 1, knobs: { ...DEFAULT_KNOBS, ...EVERY_KNOB } });
-/** The issue's 3-vCPU configuration (upstream-base, most knobs). */
-const threeVcpu: VmsaConfig = {
-  variant: 'upstream-base',
-  vm: 'snp',
-  vcpus: 3,
-  gfns: 2,
-  knobs: { ...DEFAULT_KNOBS, maxApRequests: 3, guestRmpadjust: true, punchHole: true, injectInit: true, allowDestroy: true },
-};
-
-/** The 3-vCPU configuration with every knob on (maxApRequests as there: 3). */
-const threeVcpuEveryKnob: VmsaConfig = { ...threeVcpu, knobs: { ...DEFAULT_KNOBS, ...EVERY_KNOB, maxApRequests: 3 } };
 
 type Impl = 'flat' | 'reference';
 const IMPLS: Impl[] = ONLY === 'flat' || ONLY === 'reference' ? [ONLY] : ['flat', 'reference'];
@@ -123,10 +96,10 @@ console.log('\nEvery knob, 2 vCPUs, symmetry (target: at most 6 s per variant)')
 for (const variant of VARIANTS) line(variant, measure(variant, everyKnob(variant), { symmetry: true }), 'seconds', 6);
 if (FULL) {
   console.log('\n3 vCPUs, 2 gfns, upstream-base, most knobs, symmetry (target: at most 20 s)');
-  line('upstream-base', measure('3 vCPUs', threeVcpu, { symmetry: true }), 'seconds', 20);
+  line('upstream-base', measure('3 vCPUs', THREE_VCPU, { symmetry: true }), 'seconds', 20);
   if (IMPLS.includes('flat')) {
     console.log('\n3 vCPUs, 2 gfns, upstream-base, every knob, symmetry, flat only (target: exhausted within 300 s)');
-    const r = run('flat', threeVcpuEveryKnob, { symmetry: true, maxSeconds: 300 });
+    const r = run('flat', THREE_VCPU_EVERY_KNOB, { symmetry: true, maxSeconds: 300 });
     console.log(`${'upstream-base'.padEnd(34)} ${r.states} states, ${r.transitions} transitions, ${r.complete ? verdict(r) : `stopped: ${r.stopReason}`}`);
     console.log(`${''.padEnd(34)} flat ${r.seconds.toFixed(2)} s, ${k(r.statesPerSecond)} states/s  target 300 s: ${met(r.complete && r.seconds <= 300)}`);
   }

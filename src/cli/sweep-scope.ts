@@ -10,6 +10,7 @@
 // Order: vCPUs, then the number of knobs changed (few first), so a budget
 // that runs out cuts the largest combinations, never the small ones.
 
+import { seededRandom } from '../io/seeded-random.js';
 import { ConfigError, DEFAULT_KNOBS, KNOB_NAMES, VARIANTS, validateConfig, type Knobs, type Variant, type VmsaConfig, type VmType } from '../model/config.js';
 import { findPreset, presetKnobs } from '../model/presets.js';
 import { UsageError } from './errors.js';
@@ -182,18 +183,6 @@ export function changedKnobs(k: Knobs): string[] {
     .map((n) => (k[n] === true ? n : `${n}=${Array.isArray(k[n]) ? (k[n] as number[]).join(',') : String(k[n])}`));
 }
 
-/** A small seeded generator (mulberry32): the same seed picks the same sample on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Base = { group: string; vm: VmType; vcpus: number; gfns: number; knobs: Knobs };
 
 /** The chosen 3-vCPU configurations: the 3-vCPU presets and the nightly's THREE_VCPU set. */
@@ -245,7 +234,7 @@ export function planSweep(s: SweepScope): SweepPlan {
   let kept = valid;
   if (s.shard) kept = kept.filter((_, i) => i % s.shard!.count === s.shard!.index - 1);
   if (s.sample !== undefined && s.sample < kept.length) {
-    const r = rng(s.seed);
+    const r = seededRandom(s.seed);
     const idx = kept.map((_, i) => i);
     for (let i = idx.length - 1; i > 0; i--) {
       const j = Math.floor(r() * (i + 1));

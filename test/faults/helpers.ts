@@ -10,17 +10,8 @@ import { TEMP_PREFIX } from '../../src/io/atomic-file.js';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/io/seeded-random.ts): a small seeded generator of floats in [0, 1). */
+export { seededRandom as seeded } from '../../src/io/seeded-random.js';
 
 export interface CliRun {
   code: number | null;

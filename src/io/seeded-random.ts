@@ -1,0 +1,15 @@
+// mulberry32: a small seeded generator of floats in [0, 1). The same seed
+// gives the same numbers on every machine, so a sample drawn with it (the
+// sweep's random knob combinations, the fault tests' kill moments) is
+// reproducible from the seed the run prints.
+
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
