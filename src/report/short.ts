@@ -12,7 +12,7 @@ import type { Model, Step } from '../explorer/model.js';
 import type { Violation } from '../explorer/trace.js';
 import { sliceTrace, type Slice } from './short-slice.js';
 import { TEXT_WIDTH, wrapCommand, type TraceHeader } from './text.js';
-import { glue, longestWord, pad, wrap } from './wrap.js';
+import { longestWord, pad, wrap } from './wrap.js';
 
 export { namedEntities } from './short-slice.js';
 
@@ -31,9 +31,7 @@ export function renderShortTrace<S, St extends Step>(model: Model<S, St>, v: Vio
   const preset = /--preset (\S+)/.exec(header.command)?.[1];
   const configuration = preset ? header.configuration.replace(`, preset ${preset}`, '') : header.configuration;
   out.push(...wrap(`${configuration}; ${slice.keep.size} of ${n} step${n === 1 ? '' : 's'} shown`, w));
-  // An option stays on one line with its value ("--variant patch1").
-  const command = header.command.replace(/(--[\w-]+) (?!-)(\S+)/g, (_, o: string, x: string) => glue(`${o} ${x}`));
-  out.push(...wrapCommand(`Reproduce: ${command}`, w).map((l, k) => (k > 0 && l.length + 2 <= w ? `  ${l}` : l)));
+  out.push(...wrapCommand(`Reproduce: ${header.command}`, w).map((l, k) => (k > 0 && l.length + 2 <= w ? `  ${l}` : l)));
   out.push(...wrap(`Found: ${v.message}.`, w));
   out.push('');
 

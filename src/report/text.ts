@@ -11,7 +11,7 @@ import { diff, flatten, type Flat } from './flatten.js';
 import { actorSwitches } from './interleave.js';
 import { describeSite } from './site.js';
 import { describeLocks, locksOfStep } from './step-locks.js';
-import { longestWord, pad, wrap } from './wrap.js';
+import { glue, longestWord, pad, wrap } from './wrap.js';
 
 export const TEXT_WIDTH = 72;
 
@@ -29,10 +29,12 @@ export interface TraceHeader {
 
 /**
  * A shell command in lines of at most `width` columns, broken between
- * words with a trailing backslash, so that it can be pasted as it is.
+ * words with a trailing backslash, so that it can be pasted as it is. An
+ * option stays on one line with its value ("--variant patch1").
  */
 export function wrapCommand(command: string, width: number): string[] {
-  const lines = wrap(command, width - 2);
+  const glued = command.replace(/(--[\w-]+) (?!-)(\S+)/g, (_, o: string, x: string) => glue(`${o} ${x}`));
+  const lines = wrap(glued, width - 2);
   return lines.map((l, i) => (i < lines.length - 1 ? `${l} \\` : l));
 }
 
