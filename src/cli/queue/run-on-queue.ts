@@ -24,7 +24,7 @@ import { WriteError, writeOutput } from '../write-output.js';
 import { connect, queueName, redact, RUNS_KEY, type RedisClient, type RedisTarget } from './connection.js';
 import { jobOfTask, safeFileName, type EntryJob, type EntryResult } from './job.js';
 
-/** A result still missing this long after the budget is given up (the run would have stopped by then). */
+/** A running entry's result still missing this long after the budget is given up (the run would have stopped by then). */
 export const AFTER_BUDGET_GRACE_MS = 30_000;
 /** How often the coordinator checks the queue's counts for results its event stream missed. */
 const POLL_MS = 1000;
@@ -197,6 +197,25 @@ export function queueRunner(q: QueueRun): Runner {
             .finally(() => (polling = false));
         }, POLL_MS),
       );
+      // At the budget's end an entry no worker has taken is not run: its job
+      // leaves the queue (remove() refuses a job a worker holds, so one taken
+      // at that moment runs on and is waited for) and the entry is recorded
+      // as not run, as a local run records one it could not start. Only
+      // entries running on a worker get the grace to send their results.
+      const dropUntaken = async (): Promise<void> => {
+        const now = new Date().toISOString();
+        for (const i of pending()) {
+          const state = await queue.getJobState(jobIdOf(i));
+          if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') continue;
+          const job = (await queue.getJob(jobIdOf(i))) as Job | undefined;
+          const removed = await job?.remove().then(
+            () => true,
+            () => false,
+          );
+          if (removed) finish(i, { kind: 'skipped', started: now });
+        }
+      };
+      timers.push(setTimeout(() => void dropUntaken().catch(() => undefined), Math.max(0, deadline - Date.now())));
       const gaveUp = new Promise<void>((ok) => timers.push(setTimeout(ok, Math.max(0, deadline - Date.now()) + AFTER_BUDGET_GRACE_MS)));
       const signalled = new Promise<void>((ok) => o.stop?.onStop(() => ok()));
       await Promise.race([allDone, gaveUp, signalled.then(() => (stopped = true))]);
