@@ -11,27 +11,12 @@ import type { NightlyRun } from '../report/nightly-types.js';
 import type { ResolvedEntry } from './nightly-matrix.js';
 import { recordOf } from './nightly-record.js';
 import { emitEvent, endProgress } from './output.js';
-import type { RunTask } from './run-controlled.js';
 import { statusPrinter } from './run-progress.js';
 import { FULL_CHECK } from './run.js';
-import { runSideBySide, type RunOutcome, type RunStatus } from './side-by-side.js';
+import { runSideBySide, type EntryRunner, type RunOutcome } from './side-by-side.js';
 import type { SignalStop } from './signals.js';
 
-/**
- * Runs `count` tasks: each asks `taskAt(i)` for its task when it starts (null:
- * not run, the budget is spent), reports progress through onStatus and its
- * outcome through onDone exactly once; a signal on `stop` stops them all.
- */
-export type EntryRunner = (
-  count: number,
-  o: {
-    jobs: number;
-    stop?: SignalStop;
-    taskAt(index: number): RunTask | null;
-    onStatus?(index: number, status: RunStatus): void;
-    onDone?(index: number, outcome: RunOutcome): void;
-  },
-) => Promise<unknown>;
+export type { EntryRunner };
 
 export interface EntriesRun {
   /** The entries to run (a whole matrix, or a shard of it). */

@@ -69,6 +69,24 @@ export function runPool(threads: number): RunPool {
   return pool;
 }
 
+/**
+ * What runs a batch's entries: runSideBySide here, or the queue runner
+ * (cli/queue/run-on-queue.ts). Runs `count` tasks: each asks `taskAt(i)` for
+ * its task when it starts (null: not run, the budget is spent), reports
+ * progress through onStatus and its outcome through onDone exactly once; a
+ * signal on `stop` stops them all.
+ */
+export type EntryRunner = (
+  count: number,
+  o: {
+    jobs: number;
+    taskAt(index: number): RunTask | null;
+    onDone?(index: number, outcome: RunOutcome): void;
+    stop?: SignalStop;
+    onStatus?(index: number, status: RunStatus): void;
+  },
+) => Promise<RunOutcome[]>;
+
 export async function runSideBySide(
   count: number,
   o: {

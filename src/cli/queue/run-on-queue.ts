@@ -17,8 +17,7 @@
 import { join } from 'node:path';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { RunTask } from '../run-controlled.js';
-import type { RunOutcome, RunStatus } from '../side-by-side.js';
-import type { SignalStop } from '../signals.js';
+import type { EntryRunner, RunOutcome } from '../side-by-side.js';
 import { UsageError } from '../errors.js';
 import { WriteError, writeOutput } from '../write-output.js';
 import { connect, queueName, redact, RUNS_KEY, type RedisClient, type RedisTarget } from './connection.js';
@@ -38,16 +37,8 @@ export interface QueueRun {
   log?(line: string): void;
 }
 
-export type Runner = (
-  count: number,
-  o: {
-    jobs: number;
-    taskAt(index: number): RunTask | null;
-    onDone?(index: number, outcome: RunOutcome): void;
-    stop?: SignalStop;
-    onStatus?(index: number, status: RunStatus): void;
-  },
-) => Promise<RunOutcome[]>;
+/** The queue's runner has the shape of runSideBySide's. */
+export type Runner = EntryRunner;
 
 export const jobIdOf = (index: number): string => `e${index}`;
 
